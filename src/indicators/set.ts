@@ -1,0 +1,51 @@
+import type { IndicatorType } from './types.js';
+
+/** One feed's listing of an indicator: its provenance. Times are epoch seconds. */
+export interface SourceRecord {
+  feed: string;
+  confidence: number;
+  firstSeen: number;
+  lastSeen: number;
+  tags?: string[];
+  /** Where in the feed body, for explain. */
+  line?: number;
+  /** The text as the feed wrote it, when it differs from the canonical value. */
+  original?: string;
+}
+
+/** Why an indicator is never enforced: an allowlist line, or an exception in a feed. */
+export interface AllowRecord {
+  /** `allowlist:<file>`, `allowlist:inline`, or the name of the feed that carried the exception. */
+  list: string;
+  line?: number;
+  reason?: string;
+}
+
+/**
+ * One deduplicated indicator with everything known about it. `allow` non-empty means it is
+ * allowlisted and never enforced, whatever its score.
+ */
+export interface IndicatorEntry {
+  type: IndicatorType;
+  value: string;
+  score: number;
+  /** Matches the name itself only, not names below it (RPZ exact triggers). */
+  exactOnly: boolean;
+  sources: SourceRecord[];
+  allow: AllowRecord[];
+  tags: string[];
+}
+
+/** Block and monitor thresholds on the 0-100 score. */
+export interface Policy {
+  block_at: number;
+  monitor_at: number;
+}
+
+/** An immutable, versioned set: what every gateway enforces until the next version. */
+export interface IndicatorSet {
+  version: number;
+  createdAt: number;
+  policy: Policy;
+  entries: IndicatorEntry[];
+}
