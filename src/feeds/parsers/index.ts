@@ -1,0 +1,23 @@
+import { parseAdblock } from './adblock.js';
+import { parseCsv } from './csv.js';
+import { parseHosts } from './hosts.js';
+import { parseJson } from './json.js';
+import { parseText } from './text.js';
+import type { Parser } from './types.js';
+
+export { ParseReport, MAX_EXAMPLES, type Tally, type ValueFacts } from './report.js';
+export { decodeText } from './lines.js';
+export type { CsvOptions, JsonOptions, ParserOptions, Parser } from './types.js';
+
+/** Every format a feed may name, and the parser that reads it. */
+export const PARSERS = {
+  text: parseText,
+  hosts: parseHosts,
+  adblock: parseAdblock,
+  csv: parseCsv,
+  json: parseJson,
+} satisfies Record<string, Parser>;
+
+export type FeedFormat = keyof typeof PARSERS;
+
+export const FEED_FORMATS = Object.keys(PARSERS) as FeedFormat[];

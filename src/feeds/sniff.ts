@@ -1,0 +1,21 @@
+import { FeedParseError } from '../errors.js';
+
+const HTML_START = /^\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<!--[\s\S]*?-->\s*<html)/i;
+
+/**
+ * Refuses a body that is not a feed at all before any parser sees it: an empty body, an HTML
+ * page (login walls, repository viewers and maintenance pages answer 200 with HTML, whose
+ * tokens would otherwise be read as indicators) and binary data.
+ */
+export function sniffBody(body: Buffer, contentType: string | undefined): void {
+  const head = body.subarray(0, 4096).toString('utf8').replace(/^\ufeff/, '');
+  if (head.trim() === '' && body.toString('utf8').trim() === '') {
+    throw new FeedParseError('empty body');
+  }
+  if (/^text\/html\b/i.test(contentType ?? '') || HTML_START.test(head)) {
+    throw new FeedParseError(`body is an HTML page, not a feed (content type ${contentType ?? 'unknown'})`);
+  }
+  if (body.subarray(0, 4096).includes(0)) {
+    throw new FeedParseError('body is binary data, not a feed');
+  }
+}

@@ -1,0 +1,125 @@
+import { FeedParseError } from '../errors.js';
+import type { FeedConfig } from '../config/load.js';
+import type { TypeHint } from '../indicators/types.js';
+import type { FeedCache } from './cache.js';
+import { fetchSource } from './fetch/index.js';
+import { decodeText, ParseReport, PARSERS, type ParserOptions } from './parsers/index.js';
+import { sniffBody } from './sniff.js';
+
+/** Limits that apply to every fetch unless a feed overrides them. */
+export interface FetchSettings {
+  timeout: number;
+  max_bytes: number;
+  retries: number;
+  retry_backoff: number;
+  max_invalid_share: number;
+  user_agent: string;
+}
+
+/** Below this many invalid values the share rule does not apply: small lists stay usable. */
+const MIN_INVALID_FOR_BUDGET = 20;
+
+export type UpdateResult =
+  | { kind: 'updated'; report: ParseReport; cacheError?: Error }
+  | { kind: 'unchanged' };
+
+export interface UpdateContext {
+  cache: FeedCache;
+  settings: FetchSettings;
+  /** Whether the caller still holds this feed's last good parse; only then is a 304 usable. */
+  holdsLastGood: boolean;
+  signal?: AbortSignal;
+  now: number;
+}
+
+/**
+ * Fetches and parses one feed. Succeeds with a new parse or with "unchanged" (a 304); throws
+ * FeedFetchError or FeedParseError otherwise, and then nothing was replaced: the caller keeps
+ * the last good parse, and the cached body stays the last good body.
+ */
+export async function updateFeed(feed: FeedConfig, ctx: UpdateContext): Promise<UpdateResult> {
+  const meta = await ctx.cache.meta(feed.name, feed.url);
+  const outcome = await fetchSource({
+    feed: feed.name,
+    url: feed.url,
+    timeoutMs: feed.timeout ?? ctx.settings.timeout,
+    maxBytes: feed.max_bytes ?? ctx.settings.max_bytes,
+    retries: ctx.settings.retries,
+    backoffMs: ctx.settings.retry_backoff,
+    userAgent: ctx.settings.user_agent,
+    headers: feed.headers,
+    ...(ctx.holdsLastGood && meta ? { validators: meta } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+
+  if (outcome.kind === 'not-modified') {
+    await ctx.cache.touch(feed.name, { ...meta!, confirmedAt: ctx.now }).catch(() => undefined);
+    return { kind: 'unchanged' };
+  }
+  const report = parseFeedBody(feed, outcome.body, outcome.contentType, ctx.settings.max_invalid_share);
+  try {
+    await ctx.cache.write(feed.name, outcome.body, {
+      url: feed.url,
+      fetchedAt: ctx.now,
+      confirmedAt: ctx.now,
+      ...(outcome.etag ? { etag: outcome.etag } : {}),
+      ...(outcome.lastModified ? { lastModified: outcome.lastModified } : {}),
+    });
+  } catch (err) {
+    return { kind: 'updated', report, cacheError: err as Error };
+  }
+  return { kind: 'updated', report };
+}
+
+/** Parses the body cached by the last good fetch, for a start without network. */
+export async function loadCachedFeed(
+  feed: FeedConfig,
+  cache: FeedCache,
+  settings: FetchSettings,
+): Promise<{ report: ParseReport; listedAt: number } | undefined> {
+  const meta = await cache.meta(feed.name, feed.url);
+  const body = meta && (await cache.body(feed.name));
+  if (!meta || !body) return undefined;
+  return { report: parseFeedBody(feed, body, undefined, settings.max_invalid_share), listedAt: meta.confirmedAt };
+}
+
+/**
+ * Sniffs, decodes and parses a body, then applies the error budget. Throws FeedParseError
+ * naming the feed when the body is not a feed or too much of it is invalid.
+ */
+export function parseFeedBody(
+  feed: FeedConfig,
+  body: Buffer,
+  contentType: string | undefined,
+  maxInvalidShare: number,
+): ParseReport {
+  const report = new ParseReport();
+  try {
+    sniffBody(body, contentType);
+    PARSERS[feed.format](decodeText(body), parserOptions(feed), report);
+    checkBudget(report, maxInvalidShare);
+  } catch (err) {
+    if (err instanceof FeedParseError) throw err.forFeed(feed.name);
+    throw err;
+  }
+  return report;
+}
+
+export function parserOptions(feed: FeedConfig): ParserOptions {
+  return { hint: feed.type as TypeHint, csv: feed.csv, json: feed.json };
+}
+
+function checkBudget(report: ParseReport, maxInvalidShare: number): void {
+  const valid = report.observations.length;
+  const invalid = report.invalid.count;
+  if (valid === 0) {
+    const example = report.invalid.examples[0];
+    const why = example ? `; first: line ${example.line} ${JSON.stringify(example.value)}: ${example.reason}` : '';
+    throw new FeedParseError(invalid ? `no valid entries, ${invalid} invalid${why}` : 'no entries');
+  }
+  if (invalid >= MIN_INVALID_FOR_BUDGET && invalid / (valid + invalid) > maxInvalidShare) {
+    throw new FeedParseError(
+      `${invalid} of ${valid + invalid} entries invalid, over the error budget of ${Math.round(maxInvalidShare * 100)}%`,
+    );
+  }
+}
