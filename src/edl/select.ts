@@ -1,0 +1,49 @@
+import type { IndicatorType } from '../indicators/types.js';
+import type { Matcher } from '../match/matcher.js';
+
+/** The lists firewalls pull: addresses and networks, domain names, URLs, file hashes. */
+export const LIST_KINDS = ['ip', 'domain', 'url', 'hash'] as const;
+export type ListKind = (typeof LIST_KINDS)[number];
+
+const TYPES_OF: Record<ListKind, readonly IndicatorType[]> = {
+  ip: ['ipv4', 'ipv6', 'cidr'],
+  domain: ['domain'],
+  url: ['url'],
+  hash: ['md5', 'sha1', 'sha256'],
+};
+
+export interface ListFilter {
+  kind: ListKind;
+  /** Entries scoring below this are left out; defaults to the policy's block_at. */
+  minScore?: number;
+  /** Only entries listed by this feed. */
+  feed?: string;
+}
+
+/**
+ * The entries of a list: enforceable (not allowlisted, at or above the minimum score), of the
+ * list's types, in a stable order (by type, then text) so two pulls of one version are equal.
+ */
+export function selectEntries(matcher: Matcher, filter: ListFilter): number[] {
+  const meta = matcher.set.meta;
+  const minScore = filter.minScore ?? meta.policy.block_at;
+  const types = new Set(TYPES_OF[filter.kind]);
+  const feedIndex = filter.feed === undefined ? -1 : meta.names.indexOf(filter.feed);
+  if (filter.feed !== undefined && feedIndex < 0) return [];
+
+  const out: number[] = [];
+  for (let e = 0; e < meta.entries; e++) {
+    if (!types.has(matcher.entryType(e)) || matcher.entryAllowed(e)) continue;
+    if (matcher.entryScore(e) < minScore || matcher.entryFeeds(e).length === 0) continue;
+    if (feedIndex >= 0 && !meta.feedSets[matcher.set.feedSets[e]!]!.includes(feedIndex)) continue;
+    out.push(e);
+  }
+  const values = new Map(out.map((e) => [e, matcher.entryValue(e)]));
+  return out.sort((a, b) => {
+    const ta = matcher.set.types[a]! - matcher.set.types[b]!;
+    if (ta !== 0) return ta;
+    const va = values.get(a)!;
+    const vb = values.get(b)!;
+    return va < vb ? -1 : va > vb ? 1 : 0;
+  });
+}

@@ -1,0 +1,57 @@
+import bloomFilters from 'bloom-filters';
+import { hashPrimary, hashSecondary } from './hash.js';
+
+const { BloomFilter, Hashing } = bloomFilters;
+
+/** Target false-positive rate of every filter; a false positive only costs one table probe. */
+export const BLOOM_ERROR_RATE = 0.01;
+
+/**
+ * The library's default hashing runs xxhash64 twice through a big-number library per key
+ * (about 9 µs a check here). This replaces it with two 32-bit hashes combined by double
+ * hashing (Kirsch and Mitzenmacher), and reuses one index array, which is safe because a
+ * check never outlives the call and JavaScript runs one check at a time per thread.
+ */
+class FastHashing extends Hashing {
+  private readonly scratch: number[] = [];
+
+  override getIndexes(element: unknown, size: number, hashCount: number, seed = 0): number[] {
+    const text = String(element);
+    const h1 = hashPrimary(text, seed);
+    const h2 = hashSecondary(text, seed);
+    const out = this.scratch;
+    out.length = hashCount;
+    for (let i = 0; i < hashCount; i++) out[i] = ((h1 + Math.imul(i, h2)) >>> 0) % size;
+    return out;
+  }
+}
+
+export type Bloom = InstanceType<typeof BloomFilter>;
+
+/** A filter sized for `items` keys at BLOOM_ERROR_RATE, with the fast hashing installed. */
+export function createBloom(items: number): Bloom {
+  const filter = BloomFilter.create(Math.max(items, 1), BLOOM_ERROR_RATE);
+  return withFastHashing(filter);
+}
+
+/** Rebuilds a filter around bits that were computed elsewhere (a saved or shared set). */
+export function bloomFromBits(bits: Uint8Array, size: number, hashes: number): Bloom {
+  const filter = withFastHashing(new BloomFilter(size, hashes));
+  bitSetOf(filter).array = bits;
+  return filter;
+}
+
+/** The filter's bit array, to be saved or shared as it is. */
+export function bloomBits(filter: Bloom): { bits: Uint8Array; size: number; hashes: number } {
+  return { bits: bitSetOf(filter).array, size: filter.size, hashes: filter._nbHashes };
+}
+
+function withFastHashing(filter: Bloom): Bloom {
+  filter.seed = 0;
+  filter._hashing = new FastHashing();
+  return filter;
+}
+
+function bitSetOf(filter: Bloom): { array: Uint8Array } {
+  return (filter as unknown as { _filter: { array: Uint8Array } })._filter;
+}

@@ -1,0 +1,93 @@
+import type { AllowRecord, Policy, SourceRecord } from '../indicators/set.js';
+import type { Ipv4RangeArrays } from './cidr/ipv4-ranges.js';
+import type { Ipv6RangeArrays } from './cidr/ipv6-ranges.js';
+import type { TableArrays } from './table/string-table.js';
+
+/** Entry flag bits. */
+export const FLAG_ALLOW = 1;
+export const FLAG_EXACT_ONLY = 2;
+
+/**
+ * A set version compiled for lookups: typed arrays only, so it can be written to disk or
+ * Redis as bytes and read back (or shared with other threads) without rebuilding anything.
+ *
+ * Entry i has type types[i] (TYPE_CODE), flags, score, and its canonical text in the string
+ * table's key bytes. Its provenance is a small JSON document in details, decoded only when a
+ * lookup matches it and someone asks why.
+ */
+export interface CompiledSet {
+  meta: CompiledMeta;
+  types: Uint8Array;
+  flags: Uint8Array;
+  scores: Uint8Array;
+  /** Index into meta.feedSets: which feeds list entry i. */
+  feedSets: Uint32Array;
+  table: TableArrays;
+  detailOffsets: Uint32Array;
+  detailBytes: Uint8Array;
+  bloomBits: Uint8Array;
+  block4: Ipv4RangeArrays;
+  allow4: Ipv4RangeArrays;
+  block6: Ipv6RangeArrays;
+  allow6: Ipv6RangeArrays;
+}
+
+export interface CompiledMeta {
+  version: number;
+  createdAt: number;
+  policy: Policy;
+  entries: number;
+  /** Feed and list names referred to by index from details and feedSets. */
+  names: string[];
+  feedSets: number[][];
+  bloom: { size: number; hashes: number };
+  /** Indicator count per type, for the sluice_indicators gauge. */
+  counts: Record<string, number>;
+}
+
+/** Provenance of one entry as stored in details. */
+export interface EntryDetail {
+  sources: SourceRecord[];
+  allow: AllowRecord[];
+}
+
+type StoredSource = [number, number, number, number, { t?: string[]; l?: number; o?: string }?];
+type StoredAllow = [number, number?, string?];
+
+/** Compact JSON for one entry; feed names become indexes into `names`. */
+export function encodeDetail(detail: EntryDetail, nameIndex: (name: string) => number): string {
+  const s: StoredSource[] = detail.sources.map((src) => {
+    const extra: { t?: string[]; l?: number; o?: string } = {};
+    if (src.tags?.length) extra.t = src.tags;
+    if (src.line !== undefined) extra.l = src.line;
+    if (src.original !== undefined) extra.o = src.original;
+    const row: StoredSource = [nameIndex(src.feed), src.confidence, src.firstSeen, src.lastSeen];
+    if (Object.keys(extra).length) row.push(extra);
+    return row;
+  });
+  const a: StoredAllow[] = detail.allow.map((al) => {
+    const row: StoredAllow = [nameIndex(al.list)];
+    if (al.line !== undefined || al.reason !== undefined) row.push(al.line ?? 0);
+    if (al.reason !== undefined) row.push(al.reason);
+    return row;
+  });
+  return JSON.stringify(a.length ? { s, a } : { s });
+}
+
+export function decodeDetail(json: string, names: readonly string[]): EntryDetail {
+  const raw = JSON.parse(json) as { s: StoredSource[]; a?: StoredAllow[] };
+  const sources = raw.s.map(([f, c, first, last, extra]) => {
+    const src: SourceRecord = { feed: names[f]!, confidence: c, firstSeen: first, lastSeen: last };
+    if (extra?.t) src.tags = extra.t;
+    if (extra?.l !== undefined) src.line = extra.l;
+    if (extra?.o !== undefined) src.original = extra.o;
+    return src;
+  });
+  const allow = (raw.a ?? []).map(([l, line, reason]) => {
+    const al: AllowRecord = { list: names[l]! };
+    if (line) al.line = line;
+    if (reason !== undefined) al.reason = reason;
+    return al;
+  });
+  return { sources, allow };
+}

@@ -1,0 +1,153 @@
+import { ipv6ToWords } from '../indicators/address.js';
+import type { CanonicalUrl, ParsedAddress } from '../indicators/normalize/index.js';
+import { INDICATOR_TYPES, TYPE_CODE, type IndicatorType } from '../indicators/types.js';
+import { bloomFromBits, type Bloom } from './bloom/filter.js';
+import { hashPrimary } from './bloom/hash.js';
+import { findIpv4 } from './cidr/ipv4-ranges.js';
+import { findIpv6 } from './cidr/ipv6-ranges.js';
+import {
+  decodeDetail,
+  FLAG_ALLOW,
+  FLAG_EXACT_ONLY,
+  type CompiledSet,
+  type EntryDetail,
+} from './compiled-set.js';
+import { StringTable } from './table/string-table.js';
+
+/** How a match relates to the value asked about. */
+export type MatchKind = 'exact' | 'parent' | 'cidr' | 'host';
+
+/** A lookup that found an entry; `allowed` means an allow entry decided it. */
+export interface Hit {
+  entry: number;
+  kind: MatchKind;
+  allowed: boolean;
+}
+
+const DOMAIN = TYPE_CODE.domain;
+const URL_TYPE = TYPE_CODE.url;
+
+/**
+ * Answers lookups against one compiled set version. Immutable: a new version gets a new
+ * Matcher, swapped in whole, so a lookup never sees half of one version and half of another.
+ *
+ * Every string lookup asks the Bloom filter first; only a possible member costs a table probe.
+ */
+export class Matcher {
+  readonly version: number;
+  private readonly bloom: Bloom;
+  private readonly table: StringTable;
+
+  constructor(readonly set: CompiledSet) {
+    this.version = set.meta.version;
+    this.bloom = bloomFromBits(set.bloomBits, set.meta.bloom.size, set.meta.bloom.hashes);
+    this.table = new StringTable(set.table);
+  }
+
+  /** Entry of the exact string key, or -1. */
+  private find(key: string): number {
+    if (!this.bloom.has(key)) return -1;
+    return this.table.find(key, hashPrimary(key));
+  }
+
+  /**
+   * A lower-case name without trailing dot: the name and each parent, most specific first.
+   * An allow entry at any level wins at once; otherwise the strongest block entry (highest
+   * score, then most specific) is the hit. Exact-only entries match their own name alone.
+   */
+  lookupDomain(name: string): Hit | undefined {
+    const { types, flags, scores } = this.set;
+    let best = -1;
+    let bestKind: MatchKind = 'exact';
+    for (let start = 0; ; ) {
+      const suffix = start === 0 ? name : name.slice(start);
+      const e = this.find(suffix);
+      if (e >= 0 && types[e] === DOMAIN) {
+        const kind: MatchKind = start === 0 ? 'exact' : 'parent';
+        if (flags[e]! & FLAG_ALLOW) return { entry: e, kind, allowed: true };
+        if ((start === 0 || !(flags[e]! & FLAG_EXACT_ONLY)) && (best < 0 || scores[e]! > scores[best]!)) {
+          best = e;
+          bestKind = kind;
+        }
+      }
+      const dot = name.indexOf('.', start);
+      if (dot < 0) break;
+      start = dot + 1;
+    }
+    return best < 0 ? undefined : { entry: best, kind: bestKind, allowed: false };
+  }
+
+  /** An address: allow entries (exact, then networks) first, then the stronger of exact and network. */
+  lookupAddress(addr: ParsedAddress): Hit | undefined {
+    const exact = this.find(addr.text);
+    if (exact >= 0 && this.set.flags[exact]! & FLAG_ALLOW) return { entry: exact, kind: 'exact', allowed: true };
+
+    const words = addr.family === 6 ? ipv6ToWords(addr.v6!) : undefined;
+    const allowRange = words ? findIpv6(this.set.allow6, words) : findIpv4(this.set.allow4, addr.v4!);
+    if (allowRange >= 0) return { entry: allowRange, kind: 'cidr', allowed: true };
+
+    const range = words ? findIpv6(this.set.block6, words) : findIpv4(this.set.block4, addr.v4!);
+    if (exact >= 0 && (range < 0 || this.set.scores[exact]! >= this.set.scores[range]!)) {
+      return { entry: exact, kind: 'exact', allowed: false };
+    }
+    return range >= 0 ? { entry: range, kind: 'cidr', allowed: false } : undefined;
+  }
+
+  /** A URL: the URL itself, then its host as a name or address; the stronger block wins. */
+  lookupUrl(url: CanonicalUrl, hostAddress: ParsedAddress | undefined): Hit | undefined {
+    const e = this.find(url.key);
+    const own = e >= 0 && this.set.types[e] === URL_TYPE ? e : -1;
+    if (own >= 0 && this.set.flags[own]! & FLAG_ALLOW) return { entry: own, kind: 'exact', allowed: true };
+
+    const host = hostAddress ? this.lookupAddress(hostAddress) : this.lookupDomain(url.host);
+    if (host?.allowed) return { ...host, kind: 'host' };
+    if (own >= 0 && (!host || this.set.scores[own]! >= this.set.scores[host.entry]!)) {
+      return { entry: own, kind: 'exact', allowed: false };
+    }
+    return host ? { ...host, kind: 'host' } : undefined;
+  }
+
+  /** A lower-case hex hash of the given type. */
+  lookupHash(type: IndicatorType, hex: string): Hit | undefined {
+    const e = this.find(hex);
+    if (e < 0 || this.set.types[e] !== TYPE_CODE[type]) return undefined;
+    return { entry: e, kind: 'exact', allowed: (this.set.flags[e]! & FLAG_ALLOW) !== 0 };
+  }
+
+  entryType(entry: number): IndicatorType {
+    return INDICATOR_TYPES[this.set.types[entry]!]!;
+  }
+
+  entryValue(entry: number): string {
+    const { offsets, bytes } = this.set.table;
+    return Buffer.from(bytes.buffer, bytes.byteOffset + offsets[entry]!, offsets[entry + 1]! - offsets[entry]!).toString(
+      'latin1',
+    );
+  }
+
+  entryScore(entry: number): number {
+    return this.set.scores[entry]!;
+  }
+
+  entryAllowed(entry: number): boolean {
+    return (this.set.flags[entry]! & FLAG_ALLOW) !== 0;
+  }
+
+  /** Names of the feeds that list the entry. */
+  entryFeeds(entry: number): string[] {
+    const names = this.set.meta.names;
+    return this.set.meta.feedSets[this.set.feedSets[entry]!]!.map((i) => names[i]!);
+  }
+
+  entryDetail(entry: number): EntryDetail {
+    const { detailOffsets, detailBytes } = this.set;
+    const start = detailOffsets[entry]!;
+    const json = Buffer.from(detailBytes.buffer, detailBytes.byteOffset + start, detailOffsets[entry + 1]! - start)
+      .toString('utf8');
+    return decodeDetail(json, this.set.meta.names);
+  }
+
+  get size(): number {
+    return this.set.meta.entries;
+  }
+}

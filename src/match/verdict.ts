@@ -1,0 +1,131 @@
+import type { AllowRecord, Policy } from '../indicators/set.js';
+import type { Hit, Matcher } from './matcher.js';
+import type { Query } from './query.js';
+
+export type Verdict = 'block' | 'monitor' | 'allow';
+
+/** The outcome of one lookup: cheap to make, described in full only when someone asks. */
+export interface Decision {
+  query: Query;
+  verdict: Verdict;
+  score: number;
+  hit: Hit | undefined;
+  matcher: Matcher;
+}
+
+/** Finds the entry that decides a query in the given matcher. */
+export function lookup(matcher: Matcher, query: Query): Hit | undefined {
+  switch (query.type) {
+    case 'domain':
+      return matcher.lookupDomain(query.name);
+    case 'ipv4':
+    case 'ipv6':
+      return matcher.lookupAddress(query.address);
+    case 'url':
+      return matcher.lookupUrl(query.url, query.hostAddress);
+    default:
+      return matcher.lookupHash(query.type, query.hex);
+  }
+}
+
+/** Allowlisted: allow. Otherwise the score against the policy's block and monitor thresholds. */
+export function verdictFor(score: number, allowed: boolean, policy: Policy): Verdict {
+  if (allowed) return 'allow';
+  if (score >= policy.block_at) return 'block';
+  if (score >= policy.monitor_at) return 'monitor';
+  return 'allow';
+}
+
+export function decide(matcher: Matcher, query: Query): Decision {
+  const hit = lookup(matcher, query);
+  if (!hit) return { query, verdict: 'allow', score: 0, hit, matcher };
+  const score = matcher.entryScore(hit.entry);
+  const verdict = verdictFor(score, hit.allowed, matcher.set.meta.policy);
+  return { query, verdict, score, hit, matcher };
+}
+
+/** A source as the HTTP API and `sluice check` show it. */
+export interface SourceView {
+  feed: string;
+  confidence: number;
+  first_seen: string;
+  last_seen: string;
+  tags?: string[];
+  line?: number;
+  original?: string;
+}
+
+/** The verdict object of DESIGN.md, plus the allow entries and readable reasons. */
+export interface VerdictBody {
+  value: string;
+  type: string;
+  verdict: Verdict;
+  score: number;
+  match: { indicator: string; type: string; kind: string } | null;
+  sources: SourceView[];
+  tags: string[];
+  allowlist: AllowRecord[];
+  reasons: string[];
+  version: number;
+}
+
+const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
+
+export function describe(decision: Decision): VerdictBody {
+  const { query, matcher, hit } = decision;
+  const body: VerdictBody = {
+    value: query.input,
+    type: query.type,
+    verdict: decision.verdict,
+    score: decision.score,
+    match: null,
+    sources: [],
+    tags: [],
+    allowlist: [],
+    reasons: [],
+    version: matcher.version,
+  };
+  if (!hit) {
+    body.reasons.push('not listed by any feed');
+    return body;
+  }
+
+  const indicator = matcher.entryValue(hit.entry);
+  const detail = matcher.entryDetail(hit.entry);
+  body.match = { indicator, type: matcher.entryType(hit.entry), kind: hit.kind };
+  body.sources = detail.sources.map((s) => {
+    const view: SourceView = {
+      feed: s.feed,
+      confidence: s.confidence,
+      first_seen: iso(s.firstSeen),
+      last_seen: iso(s.lastSeen),
+    };
+    if (s.tags?.length) view.tags = s.tags;
+    if (s.line !== undefined) view.line = s.line;
+    if (s.original !== undefined) view.original = s.original;
+    return view;
+  });
+  body.tags = [...new Set(detail.sources.flatMap((s) => s.tags ?? []))];
+  body.allowlist = detail.allow;
+  body.reasons = reasonsFor(decision, indicator, body);
+  return body;
+}
+
+function reasonsFor(decision: Decision, indicator: string, body: VerdictBody): string[] {
+  const reasons: string[] = [];
+  const how = body.match!.kind === 'exact' ? '' : ` (${body.match!.kind} match)`;
+  for (const s of body.sources) {
+    const where = s.line !== undefined ? ` line ${s.line}` : '';
+    reasons.push(`${indicator}${how} listed by ${s.feed}${where}, confidence ${s.confidence}`);
+  }
+  if (body.sources.length > 1) reasons.push(`${body.sources.length} feeds agree: score ${body.score}`);
+  for (const a of body.allowlist) {
+    const where = a.line !== undefined ? ` line ${a.line}` : '';
+    reasons.push(`${indicator} allowed by ${a.list}${where}${a.reason ? `: ${a.reason}` : ''}`);
+  }
+  const policy = decision.matcher.set.meta.policy;
+  if (!decision.hit!.allowed) {
+    reasons.push(`score ${body.score} against block_at ${policy.block_at}, monitor_at ${policy.monitor_at}`);
+  }
+  return reasons;
+}
