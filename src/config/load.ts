@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { configSchema, type FeedConfig, type ParsedConfig } from './schema.js';
+
+/** A validated config with defaults filled in and every relative path made absolute. */
+export interface Config extends ParsedConfig {
+  /** The file it was read from. */
+  file: string;
+}
+
+export type { FeedConfig };
+
+/**
+ * Reads, validates and resolves a config file. Throws ConfigError naming the file, the line
+ * and the key at fault, for the first problems found (all of them, up to a handful).
+ */
+export function loadConfig(file: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, `cannot read config: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  return parseConfig(text, file);
+}
+
+/** Validates config text; `file` names it in errors and anchors relative paths. */
+export function parseConfig(text: string, file: string): Config {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const { line } = lines.linePos(e.pos[0]);
+    throw new ConfigError(`${file}:${line}`, `YAML syntax: ${e.message.split('\n')[0]}`);
+  }
+  const raw = doc.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(file, 'config must be a YAML mapping of keys');
+  }
+
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw new ConfigError(file, describeIssues(result.error.issues, doc, lines));
+  const config = resolvePaths(result.data, file);
+  checkFeeds(config, file);
+  return config;
+}
+
+function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  doc: Document,
+  lines: LineCounter,
+): string {
+  const shown = issues.slice(0, 5).map((issue) => {
+    const path = issue.path.map(String);
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+    const at = keys.length ? [...path, keys[0]!] : path;
+    const line = lineOf(doc, lines, at);
+    const where = `${line ? `line ${line}: ` : ''}${formatPath(at) || '(top level)'}`;
+    const what = keys.length ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` : issue.message;
+    return `${where}: ${what}`;
+  });
+  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+  return `invalid config: ${shown.join("; ")}${more}`;
+}
+
+function formatPath(path: readonly string[]): string {
+  return path.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+function lineOf(doc: Document, lines: LineCounter, path: readonly string[]): number | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const keys = path.slice(0, depth).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    const node = depth === 0 ? doc.contents : doc.getIn(keys, true);
+    const parent = depth > 0 ? doc.getIn(keys.slice(0, -1), true) : undefined;
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => String((item.key as { value?: unknown })?.value) === String(keys.at(-1)));
+      const range = (pair?.key as { range?: [number] } | undefined)?.range;
+      if (range) return lines.linePos(range[0]).line;
+    }
+    const range = (node as { range?: [number] } | null | undefined)?.range;
+    if (range) return lines.linePos(range[0]).line;
+  }
+  return undefined;
+}
+
+const isUrl = (v: string) => /^https?:\/\//i.test(v);
+
+function resolvePaths(parsed: ParsedConfig, file: string): Config {
+  const base = dirname(resolve(file));
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  return {
+    ...parsed,
+    file: resolve(file),
+    data_dir: abs(parsed.data_dir),
+    feeds: parsed.feeds.map((f) => ({ ...f, url: isUrl(f.url) ? f.url : abs(f.url) })),
+    allowlist: parsed.allowlist.map((a) => ('path' in a ? { path: abs(a.path) } : a)),
+  };
+}
+
+function checkFeeds(config: Config, file: string): void {
+  const seen = new Set<string>();
+  config.feeds.forEach((feed, i) => {
+    if (seen.has(feed.name)) throw new ConfigError(file, `feeds[${i}].name: duplicate feed name ${feed.name}`);
+    seen.add(feed.name);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(feed.url) && !isUrl(feed.url)) {
+      throw new ConfigError(file, `feeds[${i}].url: only http, https and local paths are supported`);
+    }
+  });
+}

@@ -1,0 +1,151 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { FEED_FORMATS } from '../feeds/parsers/index.js';
+import { TYPE_HINTS } from '../indicators/types.js';
+import { parseDuration, parseHostPort, parseSize } from './units.js';
+
+/**
+ * The config file's schema. Every object is strict, so an unknown or misspelt key is an error
+ * at start-up naming the key; every key has its default here, documented beside it.
+ */
+
+const duration = (what: string) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${what} must be a duration such as 30s, 15m, 1h or 1d` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const bytes = parseSize(v);
+  if (bytes === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be a size such as 512KB or 64MB' });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const hostPort = z.string().refine((v) => parseHostPort(v) !== undefined, {
+  message: 'must be host:port, such as 127.0.0.1:5353 or [::1]:5353',
+});
+
+const addressPort = z.string().refine((v) => isIP(parseHostPort(v)?.host ?? '') !== 0, {
+  message: 'must be an address and port, such as 9.9.9.9:53 or [2620:fe::fe]:53 (no host names)',
+});
+
+const cidrText = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a CIDR such as 10.0.0.0/8');
+
+const column = z.union([z.string().min(1), z.number().int().min(0)]);
+
+const csvOptions = z
+  .strictObject({
+    column: column.default(0), // value column: header name or 0-based index
+    delimiter: z.string().min(1).default(','),
+    quote: z.string().length(1).default('"'),
+    comment: z.string().min(1).default('#'),
+    header: z.union([z.literal('auto'), z.boolean()]).default('auto'),
+    type_column: column.optional(), // per-row type label (ThreatFox ioc_type)
+    confidence_column: column.optional(),
+    tag_columns: z.array(column).default([]),
+    first_seen_column: column.optional(),
+    end_column: column.optional(), // end address of a range starting in `column`
+    prefix_column: column.optional(), // prefix length of a network starting in `column`
+  })
+  .prefault({});
+
+const jsonOptions = z
+  .strictObject({
+    path: z
+      .union([z.string(), z.array(z.string())])
+      .default([])
+      .transform((p) => (typeof p === 'string' ? (p === '' ? [] : [p]) : p)),
+    field: z.string().optional(), // value field of object elements
+    type_field: z.string().optional(),
+    confidence_field: z.string().optional(),
+    tag_fields: z.array(z.string()).default([]),
+    first_seen_field: z.string().optional(),
+  })
+  .prefault({});
+
+export const feedSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, _ . -'),
+  url: z.string().min(1), // https URL, or a local path relative to the config file
+  format: z.enum(FEED_FORMATS),
+  type: z.enum(TYPE_HINTS as [string, ...string[]]).default('auto'),
+  confidence: z.number().int().min(0).max(100).default(75),
+  interval: duration('interval').default(3_600_000),
+  enabled: z.boolean().default(true),
+  timeout: duration('timeout').optional(), // overrides sync.timeout
+  max_bytes: size.optional(), // overrides sync.max_bytes
+  headers: z.record(z.string(), z.string()).default({}), // extra request headers, such as auth
+  csv: csvOptions,
+  json: jsonOptions,
+});
+
+const allowEntry = z.union([
+  z.strictObject({ path: z.string().min(1) }),
+  z.strictObject({ value: z.string().min(1), reason: z.string().optional() }),
+]);
+
+export const configSchema = z.strictObject({
+  data_dir: z.string().default('./data'),
+  store: z.enum(['memory', 'redis']).default('memory'),
+  redis: z
+    .strictObject({
+      url: z.string().default('redis://127.0.0.1:6379/0'),
+      prefix: z.string().default('sluice:'),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+  policy: z
+    .strictObject({
+      block_at: z.number().int().min(0).max(100).default(70),
+      monitor_at: z.number().int().min(0).max(100).default(40),
+    })
+    .prefault({})
+    .refine((p) => p.monitor_at <= p.block_at, { message: 'monitor_at must not exceed block_at' }),
+  dns: z
+    .strictObject({
+      listen: z.array(hostPort).default(['127.0.0.1:5353']),
+      upstream: z.array(addressPort).min(1).default(['9.9.9.9:53']),
+      block_response: z.enum(['nxdomain', 'nodata', 'sinkhole', 'refused']).default('nxdomain'),
+      sinkhole: z
+        .strictObject({
+          ipv4: z.ipv4().default('0.0.0.0'),
+          ipv6: z.ipv6().default('::'),
+        })
+        .prefault({}),
+      allow_clients: z.array(cidrText).default(['127.0.0.0/8', '::1/128']),
+      block_ttl: z.number().int().min(0).max(86_400).default(60), // seconds, for block answers
+      upstream_timeout: duration('upstream_timeout').default(2_000),
+    })
+    .prefault({}),
+  http: z
+    .strictObject({
+      listen: hostPort.default('127.0.0.1:8080'),
+    })
+    .prefault({}),
+  sync: z
+    .strictObject({
+      timeout: duration('timeout').default(30_000), // per request
+      max_bytes: size.default(64_000_000), // per feed body, after decompression
+      retries: z.number().int().min(0).max(10).default(2),
+      retry_backoff: duration('retry_backoff').default(1_000), // doubled on each retry
+      max_invalid_share: z.number().min(0).max(1).default(0.5), // error budget per update
+      user_agent: z.string().default('sluice/0.1'),
+    })
+    .prefault({}),
+  feeds: z.array(feedSchema).default([]),
+  allowlist: z.array(allowEntry).default([]),
+});
+
+export type SluiceConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type FeedConfig = z.output<typeof feedSchema>;

@@ -1,0 +1,104 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric sluice exports, in one place. The names marked "contract" are in DESIGN.md and
+ * users build dashboards and alerts on them: they do not change.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  /** contract: DNS queries by what was done with them. */
+  readonly dnsQueries = new Counter({
+    name: 'sluice_dns_queries_total',
+    help: 'DNS queries by action: blocked, monitored, forwarded, refused, malformed, servfail, formerr',
+    labelNames: ['action'] as const,
+    registers: [this.registry],
+  });
+
+  /** contract: verdicts given, by indicator type and verdict, over DNS and HTTP. */
+  readonly verdicts = new Counter({
+    name: 'sluice_verdicts_total',
+    help: 'Verdicts given, by type of the value asked about and verdict',
+    labelNames: ['type', 'verdict'] as const,
+    registers: [this.registry],
+  });
+
+  /** contract: block and monitor hits, once for every feed that lists the matched indicator. */
+  readonly hits = new Counter({
+    name: 'sluice_hits_total',
+    help: 'Block and monitor hits, by feed listing the matched indicator and its type',
+    labelNames: ['feed', 'type'] as const,
+    registers: [this.registry],
+  });
+
+  /** contract: time to look a value up in the matcher. */
+  readonly lookupDuration = new Histogram({
+    name: 'sluice_lookup_duration_seconds',
+    help: 'Time to look one value up in the current set',
+    buckets: [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 1e-3, 1e-2],
+    registers: [this.registry],
+  });
+
+  /** contract: enforceable indicators in the current set, by type. */
+  readonly indicators = new Gauge({
+    name: 'sluice_indicators',
+    help: 'Indicators in the current set (not allowlisted), by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  /** contract */
+  readonly feedLastSuccess = new Gauge({
+    name: 'sluice_feed_last_success_timestamp_seconds',
+    help: 'When each feed last updated successfully (a 304 counts), epoch seconds',
+    labelNames: ['feed'] as const,
+    registers: [this.registry],
+  });
+
+  /** contract */
+  readonly feedErrors = new Counter({
+    name: 'sluice_feed_errors_total',
+    help: 'Failed feed updates: fetch errors, bodies that are not feeds, updates over the error budget',
+    labelNames: ['feed'] as const,
+    registers: [this.registry],
+  });
+
+  /** contract */
+  readonly setVersion = new Gauge({
+    name: 'sluice_set_version',
+    help: 'Version of the indicator set being enforced',
+    registers: [this.registry],
+  });
+
+  readonly feedEntries = new Gauge({
+    name: 'sluice_feed_entries',
+    help: 'Valid values in the last good update of each feed',
+    labelNames: ['feed'] as const,
+    registers: [this.registry],
+  });
+
+  readonly feedInvalid = new Gauge({
+    name: 'sluice_feed_invalid_entries',
+    help: 'Invalid values in the last parsed update of each feed',
+    labelNames: ['feed'] as const,
+    registers: [this.registry],
+  });
+
+  readonly feedSkipped = new Gauge({
+    name: 'sluice_feed_skipped_entries',
+    help: 'Rules skipped on purpose in the last parsed update of each feed (not enforceable exactly)',
+    labelNames: ['feed'] as const,
+    registers: [this.registry],
+  });
+
+  readonly storeErrors = new Counter({
+    name: 'sluice_store_errors_total',
+    help: 'Failures to persist or load a set version',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' });
+  }
+}

@@ -1,0 +1,146 @@
+import type { Config } from '../config/load.js';
+import { parseAllowlist, readAllowlistFile } from '../feeds/allowlist.js';
+import { buildIndicatorSet, matchKey, type AllowContribution, type FeedContribution, type PreviousLookup } from '../indicators/build.js';
+import { INDICATOR_TYPES, type IndicatorType } from '../indicators/types.js';
+import type { Logger } from '../log.js';
+import { imageToSet, setToImage } from '../match/codec.js';
+import { compileSet } from '../match/compile.js';
+import type { CompiledSet } from '../match/compiled-set.js';
+import { Matcher } from '../match/matcher.js';
+import type { Metrics } from '../metrics/registry.js';
+import type { SetStore } from '../store/types.js';
+
+export interface PublisherOptions {
+  config: Config;
+  store: SetStore;
+  metrics: Metrics;
+  logger: Logger;
+  onSet: (set: CompiledSet) => void;
+  now?: () => number;
+}
+
+/**
+ * Turns feed data into set versions, one at a time: read the allowlists, merge and score,
+ * compile, hand the new version to the gateway, then persist it. A persist failure (a full
+ * disk, say) is reported and counted while the new version keeps being served.
+ */
+export class Publisher {
+  private chain: Promise<number | undefined> = Promise.resolve(undefined);
+  private previous: PreviousLookup | undefined;
+  private readonly allowlists = new Map<string, AllowContribution>();
+
+  constructor(private readonly opts: PublisherOptions) {}
+
+  /** Publishes the snapshot the store holds, if any, so enforcement starts before any fetch. */
+  async publishSnapshot(): Promise<CompiledSet | undefined> {
+    let set: CompiledSet;
+    try {
+      const image = await this.opts.store.loadLatest();
+      if (!image) return undefined;
+      set = imageToSet(image);
+    } catch (err) {
+      this.opts.metrics.storeErrors.inc({ operation: 'load' });
+      this.opts.logger.warn({ err }, 'cannot load the saved set; starting without it');
+      return undefined;
+    }
+    this.previous = lookupInCompiled(set);
+    this.announce(set);
+    this.opts.logger.info({ version: set.meta.version, entries: set.meta.entries }, 'serving saved set');
+    return set;
+  }
+
+  /** Queues a rebuild from these contributions; resolves with the new version, if one was made. */
+  rebuild(feeds: FeedContribution[]): Promise<number | undefined> {
+    this.chain = this.chain.then(
+      () => this.build(feeds),
+      () => this.build(feeds),
+    );
+    return this.chain;
+  }
+
+  private async build(feeds: FeedContribution[]): Promise<number | undefined> {
+    if (feeds.length === 0 && this.opts.config.feeds.length > 0) return undefined;
+    const started = performance.now();
+    const allowlists = await this.readAllowlists();
+    const version = await this.opts.store.nextVersion();
+    const { set, byKey } = buildIndicatorSet({
+      version,
+      now: Math.floor((this.opts.now?.() ?? Date.now()) / 1000),
+      policy: this.opts.config.policy,
+      feeds,
+      allowlists,
+      ...(this.previous ? { previous: this.previous } : {}),
+    });
+    const compiled = compileSet(set);
+    this.previous = (key) => byKey.get(key);
+    this.announce(compiled);
+    this.opts.logger.info(
+      { version, entries: set.entries.length, ms: Math.round(performance.now() - started) },
+      'new set version',
+    );
+    await this.persist(compiled);
+    return version;
+  }
+
+  private announce(set: CompiledSet): void {
+    this.opts.onSet(set);
+    const m = this.opts.metrics;
+    m.setVersion.set(set.meta.version);
+    for (const type of INDICATOR_TYPES) m.indicators.set({ type }, set.meta.counts[type] ?? 0);
+  }
+
+  private async persist(set: CompiledSet): Promise<void> {
+    try {
+      await this.opts.store.save(setToImage(set));
+    } catch (err) {
+      this.opts.metrics.storeErrors.inc({ operation: 'save' });
+      this.opts.logger.error({ err }, 'cannot persist the new set; it is served from memory');
+    }
+  }
+
+  /** Every configured allowlist; one that cannot be read keeps its last good content. */
+  private async readAllowlists(): Promise<AllowContribution[]> {
+    const out: AllowContribution[] = [];
+    const inline = this.opts.config.allowlist.filter((a) => 'value' in a);
+    if (inline.length) {
+      const report = parseAllowlist(inline.map((a) => ('value' in a ? a.value : '')).join('\n'));
+      this.warnInvalid('allowlist:inline', report.invalid.count, report.invalid.examples);
+      out.push({ list: 'allowlist:inline', observations: report.observations });
+    }
+    for (const entry of this.opts.config.allowlist) {
+      if (!('path' in entry)) continue;
+      const list = `allowlist:${entry.path}`;
+      try {
+        const report = await readAllowlistFile(entry.path);
+        this.warnInvalid(list, report.invalid.count, report.invalid.examples);
+        this.allowlists.set(list, { list, observations: report.observations });
+      } catch (err) {
+        this.opts.logger.warn({ err: (err as Error).message, allowlist: entry.path }, 'cannot read allowlist; keeping its last content');
+      }
+      const kept = this.allowlists.get(list);
+      if (kept) out.push(kept);
+    }
+    return out;
+  }
+
+  private warnInvalid(list: string, count: number, examples: unknown[]): void {
+    if (count) this.opts.logger.warn({ allowlist: list, invalid: count, examples }, 'allowlist has invalid lines');
+  }
+}
+
+/** First-seen lookup over a loaded snapshot, indexed once by key. */
+function lookupInCompiled(set: CompiledSet): PreviousLookup {
+  const matcher = new Matcher(set);
+  let index: Map<string, number> | undefined;
+  return (key) => {
+    if (!index) {
+      index = new Map();
+      for (let i = 0; i < set.meta.entries; i++) {
+        const type = matcher.entryType(i) as IndicatorType;
+        index.set(matchKey({ type, value: matcher.entryValue(i) }), i);
+      }
+    }
+    const entry = index.get(key);
+    return entry === undefined ? undefined : matcher.entryDetail(entry);
+  };
+}

@@ -1,0 +1,278 @@
+import type { Config, FeedConfig } from '../config/load.js';
+import { FeedCache } from '../feeds/cache.js';
+import type { ParseReport } from '../feeds/parsers/index.js';
+import { loadCachedFeed, updateFeed, type FetchSettings } from '../feeds/update.js';
+import type { FeedContribution } from '../indicators/build.js';
+import type { Observation } from '../indicators/types.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/registry.js';
+import type { CompiledSet } from '../match/compiled-set.js';
+import type { SetStore } from '../store/types.js';
+import { emptyTally, type FeedStatus } from './feed-status.js';
+import { Publisher } from './publisher.js';
+
+/** How many feeds are fetched at once. */
+const FETCH_CONCURRENCY = 4;
+/** Updates that land within this window are folded into one new set version. */
+const REBUILD_DEBOUNCE_MS = 250;
+
+interface FeedState {
+  config: FeedConfig;
+  status: FeedStatus;
+  lastGood?: { observations: readonly Observation[]; listedAt: number };
+  timer?: NodeJS.Timeout;
+  running?: Promise<void>;
+}
+
+export interface SyncerOptions {
+  config: Config;
+  store: SetStore;
+  metrics: Metrics;
+  logger: Logger;
+  /** Called with every new set version, first with the snapshot found at start. */
+  onSet: (set: CompiledSet) => void;
+  now?: () => number;
+}
+
+/**
+ * Keeps every feed's last good data and turns it into set versions. Each feed is fetched on
+ * its own interval; a failed fetch or a body that is not a feed changes nothing but the feed's
+ * status and metrics, so the live set never shrinks because a source broke.
+ */
+export class Syncer {
+  private readonly feeds = new Map<string, FeedState>();
+  private readonly cache: FeedCache;
+  private readonly publisher: Publisher;
+  private readonly abort = new AbortController();
+  private rebuildTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: SyncerOptions) {
+    this.cache = new FeedCache(opts.config.data_dir);
+    this.publisher = new Publisher(opts);
+    for (const feed of opts.config.feeds.filter((f) => f.enabled)) {
+      this.feeds.set(feed.name, { config: feed, status: initialStatus(feed) });
+    }
+  }
+
+  private now(): number {
+    return Math.floor((this.opts.now?.() ?? Date.now()) / 1000);
+  }
+
+  private get settings(): FetchSettings {
+    return this.opts.config.sync;
+  }
+
+  /** Current status of every feed, in config order. */
+  status(): FeedStatus[] {
+    return [...this.feeds.values()].map((s) => structuredClone(s.status));
+  }
+
+  /** Loads what is on disk, then fetches and keeps every feed on its interval. */
+  async start(): Promise<void> {
+    await this.loadLocal();
+    await this.run();
+  }
+
+  /**
+   * Publishes what is already on disk, before any network: the last snapshot at once, then a
+   * set rebuilt from every feed's last good body (which also applies config changes, such as
+   * a feed removed since the snapshot was written).
+   */
+  async loadLocal(): Promise<void> {
+    await this.publisher.publishSnapshot();
+    await this.loadCachedBodies();
+    if (this.hasData()) await this.publisher.rebuild(this.contributions());
+  }
+
+  /** Fetches every feed once, publishes the result, then schedules each feed on its interval. */
+  async run(): Promise<void> {
+    await this.fetchAll();
+    if (this.stopped) return;
+    await this.publisher.rebuild(this.contributions());
+    for (const state of this.feeds.values()) this.schedule(state);
+  }
+
+  /** Fetches every feed once and writes one new version (`sluice sync --once`). */
+  async runOnce(): Promise<{ version: number | undefined; failed: number }> {
+    await this.loadCachedBodies();
+    await this.fetchAll();
+    const version = await this.publisher.rebuild(this.contributions());
+    const failed = [...this.feeds.values()].filter((s) => s.status.state !== 'ok').length;
+    return { version, failed };
+  }
+
+  /** Fetches one feed now, outside its schedule (admin "sync now"). */
+  async syncFeed(name: string): Promise<boolean> {
+    const state = this.feeds.get(name);
+    if (!state) return false;
+    await this.runFeed(state);
+    this.requestRebuild();
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    clearTimeout(this.rebuildTimer);
+    for (const state of this.feeds.values()) clearTimeout(state.timer);
+    await Promise.allSettled([...this.feeds.values()].map((s) => s.running));
+  }
+
+  private hasData(): boolean {
+    return [...this.feeds.values()].some((s) => s.lastGood);
+  }
+
+  private contributions(): FeedContribution[] {
+    const out: FeedContribution[] = [];
+    for (const s of this.feeds.values()) {
+      if (!s.lastGood) continue;
+      out.push({
+        feed: s.config.name,
+        confidence: s.config.confidence,
+        listedAt: s.lastGood.listedAt,
+        observations: s.lastGood.observations,
+      });
+    }
+    return out;
+  }
+
+  private async loadCachedBodies(): Promise<void> {
+    for (const state of this.feeds.values()) {
+      try {
+        const cached = await loadCachedFeed(state.config, this.cache, this.settings);
+        if (!cached) continue;
+        this.accept(state, cached.report, cached.listedAt, 'cache');
+      } catch (err) {
+        this.log(state).warn({ err }, 'cached body of feed is unusable; waiting for a fetch');
+      }
+    }
+  }
+
+  private async fetchAll(): Promise<void> {
+    const queue = [...this.feeds.values()];
+    const worker = async () => {
+      for (let state = queue.shift(); state && !this.stopped; state = queue.shift()) await this.runFeed(state);
+    };
+    await Promise.all(Array.from({ length: FETCH_CONCURRENCY }, worker));
+  }
+
+  private schedule(state: FeedState): void {
+    if (this.stopped) return;
+    clearTimeout(state.timer);
+    state.timer = setTimeout(async () => {
+      await this.runFeed(state);
+      this.requestRebuild();
+      this.schedule(state);
+    }, state.config.interval);
+    state.timer.unref();
+  }
+
+  /** One update of one feed; never throws: failures become status, metrics and one warning. */
+  private runFeed(state: FeedState): Promise<void> {
+    state.running ??= this.updateOnce(state).finally(() => {
+      state.running = undefined;
+    });
+    return state.running;
+  }
+
+  private async updateOnce(state: FeedState): Promise<void> {
+    const now = this.now();
+    state.status.lastAttempt = now;
+    try {
+      const result = await updateFeed(state.config, {
+        cache: this.cache,
+        settings: this.settings,
+        holdsLastGood: state.lastGood !== undefined,
+        signal: this.abort.signal,
+        now,
+      });
+      const origin = /^https?:/i.test(state.config.url) ? 'network' : 'file';
+      if (result.kind === 'unchanged') this.confirm(state, now, origin);
+      else this.accept(state, result.report, now, origin);
+      if (result.kind === 'updated' && result.cacheError) {
+        this.log(state).warn({ err: result.cacheError }, 'cannot keep the feed body in data_dir');
+      }
+    } catch (err) {
+      if (this.stopped) return;
+      this.fail(state, err as Error);
+    }
+  }
+
+  private accept(state: FeedState, report: ParseReport, listedAt: number, origin: FeedStatus['origin']): void {
+    const recovered = state.status.state === 'failing';
+    state.lastGood = { observations: report.observations, listedAt };
+    Object.assign(state.status, {
+      state: 'ok',
+      origin,
+      entries: report.observations.length,
+      invalid: report.invalid,
+      skipped: report.skipped,
+      adjusted: report.adjusted,
+      consecutiveFailures: 0,
+    });
+    if (origin !== 'cache') this.markSuccess(state, listedAt);
+    const m = this.opts.metrics;
+    m.feedEntries.set({ feed: state.config.name }, report.observations.length);
+    m.feedInvalid.set({ feed: state.config.name }, report.invalid.count);
+    m.feedSkipped.set({ feed: state.config.name }, report.skipped.count);
+    if (report.invalid.count) {
+      this.log(state).debug({ invalid: report.invalid.count, reasons: report.invalid.reasons }, 'feed has invalid values');
+    }
+    if (recovered) this.log(state).info({ entries: report.observations.length }, 'feed recovered');
+  }
+
+  /** A 304: the data held is still what the feed lists. */
+  private confirm(state: FeedState, now: number, origin: FeedStatus['origin']): void {
+    if (state.lastGood) state.lastGood = { ...state.lastGood, listedAt: now };
+    const recovered = state.status.state === 'failing';
+    Object.assign(state.status, { state: 'ok', origin, consecutiveFailures: 0 });
+    this.markSuccess(state, now);
+    if (recovered) this.log(state).info('feed recovered');
+  }
+
+  private markSuccess(state: FeedState, at: number): void {
+    state.status.lastSuccess = at;
+    delete state.status.lastError;
+    this.opts.metrics.feedLastSuccess.set({ feed: state.config.name }, at);
+  }
+
+  private fail(state: FeedState, err: Error): void {
+    const first = state.status.consecutiveFailures === 0;
+    state.status.consecutiveFailures++;
+    state.status.lastError = err.message;
+    state.status.state = 'failing';
+    this.opts.metrics.feedErrors.inc({ feed: state.config.name });
+    const fields = { err: err.message, serving: state.lastGood ? 'last good data' : 'nothing yet' };
+    // One warning when a feed starts failing; repeats of the same failure are debug lines.
+    if (first) this.log(state).warn(fields, 'feed update failed; keeping what was there');
+    else this.log(state).debug({ ...fields, failures: state.status.consecutiveFailures }, 'feed still failing');
+  }
+
+  private requestRebuild(): void {
+    if (this.stopped) return;
+    clearTimeout(this.rebuildTimer);
+    this.rebuildTimer = setTimeout(() => {
+      void this.publisher.rebuild(this.contributions());
+    }, REBUILD_DEBOUNCE_MS);
+  }
+
+  private log(state: FeedState): Logger {
+    return this.opts.logger.child({ feed: state.config.name });
+  }
+}
+
+function initialStatus(feed: FeedConfig): FeedStatus {
+  return {
+    name: feed.name,
+    url: feed.url,
+    format: feed.format,
+    state: 'pending',
+    origin: 'none',
+    consecutiveFailures: 0,
+    entries: 0,
+    invalid: emptyTally(),
+    skipped: emptyTally(),
+    adjusted: emptyTally(),
+  };
+}
