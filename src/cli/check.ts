@@ -1,0 +1,47 @@
+import { SluiceError } from '../errors.js';
+import { imageToSet } from '../match/codec.js';
+import { Matcher } from '../match/matcher.js';
+import { parseQuery } from '../match/query.js';
+import { decide, describe, type VerdictBody } from '../match/verdict.js';
+import { CONFIG_OPTION, parseCommandArgs } from './args.js';
+import { loadRuntimeConfig, openStore } from './runtime.js';
+import { UsageError } from '../errors.js';
+
+/**
+ * `sluice check VALUE…`: the verdict on each value against the saved set, with its reasons.
+ * A value that cannot be read is reported and makes the exit status 2 after the others.
+ */
+export async function checkCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('check', args, { ...CONFIG_OPTION, json: { type: 'boolean', default: false } }, true);
+  if (positionals.length === 0) throw new UsageError('sluice check: give at least one VALUE');
+  const { config } = loadRuntimeConfig(values.config);
+
+  const store = openStore(config);
+  const image = await store.loadLatest();
+  await store.close();
+  if (!image) {
+    throw new SluiceError('SLUICE_ERR_NOT_READY', `${config.data_dir}: no indicator set saved yet; run sluice sync --once or sluice serve first`);
+  }
+  const matcher = new Matcher(imageToSet(image));
+
+  let status = 0;
+  for (const value of positionals) {
+    try {
+      const body = describe(decide(matcher, parseQuery(value, 'value', value)));
+      process.stdout.write(values.json ? `${JSON.stringify(body)}\n` : formatVerdict(body));
+    } catch (err) {
+      if (!(err instanceof SluiceError)) throw err;
+      process.stderr.write(`sluice check: ${err.message}\n`);
+      status = 2;
+    }
+  }
+  return status;
+}
+
+function formatVerdict(body: VerdictBody): string {
+  const lines = [`${body.value}: ${body.verdict.toUpperCase()} (score ${body.score}, set version ${body.version})`];
+  if (body.match) lines.push(`  match: ${body.match.indicator} (${body.match.type}, ${body.match.kind})`);
+  for (const reason of body.reasons) lines.push(`  - ${reason}`);
+  if (body.tags.length) lines.push(`  tags: ${body.tags.join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+import { exitStatusFor, SluiceError, UsageError } from '../errors.js';
+import { rootLogger } from '../log.js';
+import { USAGE } from './args.js';
+import { checkCommand } from './check.js';
+import { exportCommand } from './export.js';
+import { serveCommand } from './serve.js';
+import { syncCommand } from './sync.js';
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  serve: serveCommand,
+  sync: syncCommand,
+  check: checkCommand,
+  export: exportCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) throw new UsageError(`unknown command ${command}\n${USAGE}`);
+  return run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (err: unknown) => {
+    const known = err instanceof SluiceError;
+    process.stderr.write(`sluice: ${known ? err.message : (err as Error).stack ?? String(err)}\n`);
+    if (!known) rootLogger().error({ err }, 'unexpected failure');
+    process.exitCode = exitStatusFor(err);
+  },
+);

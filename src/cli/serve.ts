@@ -1,0 +1,124 @@
+import { parseHostPort } from '../config/units.js';
+import { SluiceError } from '../errors.js';
+import { Forwarder } from '../dns/forwarder.js';
+import { QueryHandler } from '../dns/handler.js';
+import { DnsServer } from '../dns/server.js';
+import { closeHttp as closeFeedHttp } from '../feeds/fetch/index.js';
+import { buildApp } from '../http/app.js';
+import { listenHttp, stopHttp } from '../http/server.js';
+import type { Logger } from '../log.js';
+import { AddressSet } from '../match/cidr/address-set.js';
+import { MatcherHolder } from '../match/holder.js';
+import { Matcher } from '../match/matcher.js';
+import { Metrics } from '../metrics/registry.js';
+import { ipBytes } from '../dns/addresses.js';
+import { Syncer } from '../sync/syncer.js';
+import type { Config } from '../config/load.js';
+import { CONFIG_OPTION, parseCommandArgs } from './args.js';
+import { loadRuntimeConfig, openStore, redactedConfig } from './runtime.js';
+
+const LOOPBACK = ['127.0.0.0/8', '::1/128'];
+
+/** A running gateway, for tests and for the signal handlers. */
+export interface Gateway {
+  dnsPorts: number[];
+  httpPort: number;
+  holder: MatcherHolder;
+  syncer: Syncer;
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `sluice serve`: DNS, HTTP and the syncer in one process, until SIGINT or SIGTERM. */
+export async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs('serve', args, CONFIG_OPTION);
+  const { config, logger } = loadRuntimeConfig(values.config);
+  logger.info({ config: redactedConfig(config) }, 'starting sluice');
+
+  const gateway = await startGateway(config, logger);
+  logger.info({ dns: gateway.dnsPorts, http: gateway.httpPort }, 'listening');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await gateway.stop();
+  return 0;
+}
+
+/**
+ * Wires the gateway together:
+ *
+ *   store snapshot + cached feed bodies ─► first set (before any socket opens)
+ *   DNS and HTTP listeners              ─► answer from whatever set is current
+ *   syncer                              ─► fetches in the background, swaps in new sets
+ */
+export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
+  const metrics = new Metrics({ processMetrics: true });
+  const holder = new MatcherHolder();
+  const store = openStore(config);
+  const syncer = new Syncer({
+    config,
+    store,
+    metrics,
+    logger: logger.child({ component: 'sync' }),
+    onSet: (set) => holder.swap(new Matcher(set)),
+  });
+  await syncer.loadLocal();
+
+  const forwarder = new Forwarder(
+    config.dns.upstream.map((u) => parseHostPort(u)!),
+    config.dns.upstream_timeout,
+  );
+  const handler = new QueryHandler({
+    holder,
+    metrics,
+    forwarder,
+    acl: AddressSet.fromCidrs(config.dns.allow_clients),
+    block: {
+      response: config.dns.block_response,
+      ttl: config.dns.block_ttl,
+      ipv4: ipBytes(config.dns.sinkhole.ipv4),
+      ipv6: ipBytes(config.dns.sinkhole.ipv6),
+    },
+    logger: logger.child({ component: 'dns' }),
+  });
+  const dns = new DnsServer(handler, logger.child({ component: 'dns' }));
+  const http = buildApp({
+    holder,
+    metrics,
+    logger: logger.child({ component: 'http' }),
+    feedStatus: () => syncer.status(),
+    adminClients: AddressSet.fromCidrs(LOOPBACK),
+  });
+
+  let httpServer: Awaited<ReturnType<typeof listenHttp>> | undefined;
+  try {
+    await dns.listen(config.dns.listen.map((l) => parseHostPort(l)!));
+    const { host, port } = parseHostPort(config.http.listen)!;
+    httpServer = await listenHttp(http, host, port);
+  } catch (err) {
+    await dns.close();
+    throw new SluiceError('SLUICE_ERR_LISTEN', `cannot listen: ${(err as Error).message}`, { cause: err });
+  }
+
+  const ready = syncer.run();
+  return {
+    dnsPorts: dns.bound.map((b) => b.port),
+    httpPort: httpServer.port,
+    holder,
+    syncer,
+    ready,
+    async stop() {
+      await syncer.stop();
+      await dns.close();
+      forwarder.close();
+      if (httpServer) await stopHttp(httpServer.server);
+      await closeFeedHttp();
+      await store.close();
+    },
+  };
+}

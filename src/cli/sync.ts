@@ -1,0 +1,33 @@
+import { UsageError } from '../errors.js';
+import { closeHttp } from '../feeds/fetch/index.js';
+import { Metrics } from '../metrics/registry.js';
+import { Syncer } from '../sync/syncer.js';
+import { CONFIG_OPTION, parseCommandArgs } from './args.js';
+import { loadRuntimeConfig, openStore } from './runtime.js';
+
+/**
+ * `sluice sync --once`: fetches every feed, writes one set version, prints each feed's state.
+ * Exits 1 when any feed failed (the set is still written from the feeds that worked and the
+ * last good data of those that did not), so a cron job notices.
+ */
+export async function syncCommand(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs('sync', args, { ...CONFIG_OPTION, once: { type: 'boolean', default: false } });
+  if (!values.once) throw new UsageError('sluice sync: pass --once (continuous syncing runs in sluice serve)');
+  const { config, logger } = loadRuntimeConfig(values.config);
+
+  const store = openStore(config);
+  const syncer = new Syncer({ config, store, metrics: new Metrics(), logger: logger.child({ component: 'sync' }), onSet: () => undefined });
+  try {
+    const { version, failed } = await syncer.runOnce();
+    for (const f of syncer.status()) {
+      const detail = f.state === 'ok' ? `${f.entries} entries, ${f.invalid.count} invalid, ${f.skipped.count} skipped` : f.lastError;
+      process.stdout.write(`${f.name.padEnd(24)} ${f.state.padEnd(8)} ${detail ?? ''}\n`);
+    }
+    process.stdout.write(version === undefined ? 'no set written: no feed has data\n' : `set version ${version} written\n`);
+    return failed > 0 || version === undefined ? 1 : 0;
+  } finally {
+    await syncer.stop();
+    await closeHttp();
+    await store.close();
+  }
+}

@@ -1,0 +1,127 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
+import type { Logger } from '../log.js';
+import type { QueryHandler } from './handler.js';
+
+/** A TCP connection with no complete query for this long is closed (RFC 7766 6.2.3). */
+export const TCP_IDLE_TIMEOUT_MS = 10_000;
+/** Open TCP connections per listener; more are refused at accept. */
+export const MAX_TCP_CONNECTIONS = 512;
+/** Queries one TCP connection may have in flight at once. */
+const MAX_TCP_INFLIGHT = 32;
+
+export interface Listener {
+  host: string;
+  port: number;
+}
+
+/**
+ * UDP and TCP on every listen address. Asking for port 0 binds UDP to a free port first and
+ * then TCP to the same one, so `dig` and `dig +tcp` reach one server.
+ */
+export class DnsServer {
+  private readonly udp: UdpSocket[] = [];
+  private readonly tcp: Server[] = [];
+  private readonly connections = new Set<Socket>();
+  readonly bound: Listener[] = [];
+
+  constructor(
+    private readonly handler: QueryHandler,
+    private readonly logger: Logger,
+  ) {}
+
+  async listen(addresses: readonly Listener[]): Promise<void> {
+    for (const address of addresses) {
+      const port = await this.listenUdp(address);
+      await this.listenTcp({ host: address.host, port });
+      this.bound.push({ host: address.host, port });
+    }
+  }
+
+  private listenUdp(address: Listener): Promise<number> {
+    const socket = createSocket({ type: isIP(address.host) === 6 ? 'udp6' : 'udp4' });
+    socket.on('message', (msg, rinfo) => {
+      this.handler.handle(msg, rinfo.address, false).then(
+        (reply) => {
+          if (!reply) return;
+          try {
+            socket.send(reply, rinfo.port, rinfo.address, () => undefined);
+          } catch {
+            // The socket closed while the answer was being made (shutdown); nothing to do.
+          }
+        },
+        (err) => this.logger.error({ err }, 'dns handler failed'),
+      );
+    });
+    socket.on('error', (err) => this.logger.warn({ err }, 'dns udp socket error'));
+    this.udp.push(socket);
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(address.port, address.host, () => {
+        socket.off('error', reject);
+        resolve(socket.address().port);
+      });
+    });
+  }
+
+  private listenTcp(address: Listener): Promise<void> {
+    const server = createServer((socket) => this.serveTcp(socket));
+    server.maxConnections = MAX_TCP_CONNECTIONS;
+    server.on('error', (err) => this.logger.warn({ err }, 'dns tcp server error'));
+    this.tcp.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(address.port, address.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** Length-prefixed messages (RFC 1035 4.2.2), answered in any order as they complete. */
+  private serveTcp(socket: Socket): void {
+    let buffered = Buffer.alloc(0);
+    let inflight = 0;
+    this.connections.add(socket);
+    socket.on('close', () => this.connections.delete(socket));
+    socket.setTimeout(TCP_IDLE_TIMEOUT_MS, () => socket.destroy());
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk) => {
+      buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+      while (buffered.length >= 2) {
+        const size = buffered.readUInt16BE(0);
+        if (buffered.length < size + 2) break;
+        const msg = Buffer.from(buffered.subarray(2, size + 2));
+        buffered = buffered.subarray(size + 2);
+        if (++inflight > MAX_TCP_INFLIGHT) return socket.destroy();
+        this.handler.handle(msg, socket.remoteAddress ?? '', true).then(
+          (reply) => {
+            inflight--;
+            if (!reply || socket.destroyed) return;
+            const length = Buffer.alloc(2);
+            length.writeUInt16BE(reply.length, 0);
+            socket.write(Buffer.concat([length, reply]));
+          },
+          (err) => {
+            inflight--;
+            this.logger.error({ err }, 'dns handler failed');
+          },
+        );
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.udp) {
+      try {
+        socket.close();
+      } catch {
+        // already closed
+      }
+    }
+    for (const socket of this.connections) socket.destroy();
+    await Promise.all(this.tcp.map((s) => new Promise((resolve) => s.close(resolve))));
+    this.udp.length = 0;
+    this.tcp.length = 0;
+  }
+}

@@ -1,0 +1,26 @@
+import { Hono } from 'hono';
+import { SluiceError } from '../errors.js';
+import type { HttpDeps } from './context.js';
+import { errorHandler } from './middleware/errors.js';
+import { edlRoutes } from './routes/edl.js';
+import { feedRoutes } from './routes/feeds.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { verdictRoutes } from './routes/verdict.js';
+
+export type { HttpDeps };
+
+/** The whole HTTP API as one hono app. */
+export function buildApp(deps: HttpDeps): Hono {
+  const app = new Hono();
+  app.route('/', verdictRoutes(deps));
+  app.route('/', edlRoutes(deps));
+  app.route('/', feedRoutes(deps));
+  app.route('/', healthRoutes(deps));
+  app.route('/', metricsRoutes(deps));
+  app.notFound(() => {
+    throw new SluiceError('SLUICE_ERR_NOT_FOUND', 'no such route');
+  });
+  app.onError(errorHandler(deps.logger));
+  return app;
+}
