@@ -1,6 +1,6 @@
 import { combineConfidences } from './score.js';
 import type { AllowRecord, IndicatorEntry, IndicatorSet, Policy, SourceRecord } from './set.js';
-import type { Canonical, Observation } from './types.js';
+import type { Canonical, IndicatorType, Observation } from './types.js';
 
 /** What one feed's last good update contributes to a new set. */
 export interface FeedContribution {
@@ -15,6 +15,8 @@ export interface FeedContribution {
 /** Allow entries from an allowlist file or inline config. */
 export interface AllowContribution {
   list: string;
+  /** Why these entries are allowed, shown by explain. */
+  reason?: string;
   observations: readonly Observation[];
 }
 
@@ -28,56 +30,72 @@ export interface BuildInput {
   previous?: PreviousLookup;
 }
 
-/** Finds the previous version of an indicator by its matchKey. */
-export type PreviousLookup = (key: string) => Pick<IndicatorEntry, 'sources'> | undefined;
+/** Finds the previous version of an indicator by its type and matchValue. */
+export type PreviousLookup = (type: IndicatorType, value: string) => Pick<IndicatorEntry, 'sources'> | undefined;
 
 export interface BuildOutput {
   set: IndicatorSet;
-  byKey: Map<string, IndicatorEntry>;
+  /** The new set's entries by type and matchValue, for the next build's first-seen times. */
+  previous: PreviousLookup;
 }
 
 /**
- * The dedup key of a canonical value. URLs are keyed without their scheme, so a URL listed as
- * http by one feed and https by another is one indicator, matched whichever way it is asked.
+ * The value an indicator is deduplicated and matched by. URLs drop their scheme, so a URL
+ * listed as http by one feed and https by another is one indicator, whichever way it is asked.
  */
-export function matchKey(c: Canonical): string {
-  if (c.type === 'url') return `url:${c.value.slice(c.value.indexOf('://') + 3)}`;
-  return `${c.type}:${c.value}`;
+export function matchValue(c: Canonical): string {
+  return c.type === 'url' ? c.value.slice(c.value.indexOf('://') + 3) : c.value;
 }
+
+/** Shared empty lists: most entries have no allow records and no tags, so none are allocated. */
+const NO_ALLOW: AllowRecord[] = Object.freeze([]) as unknown as AllowRecord[];
+const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
 
 /**
  * Merges every feed's observations and the allowlists into one deduplicated, scored set.
  * Pure: the same input gives the same set.
  */
 export function buildIndicatorSet(input: BuildInput): BuildOutput {
-  const byKey = new Map<string, IndicatorEntry>();
-  const entryFor = (obs: Observation): IndicatorEntry => {
-    const key = matchKey(obs);
-    let entry = byKey.get(key);
+  // One map per type, keyed by matchValue: no composite key string is built per value.
+  const index = new Map<IndicatorType, Map<string, IndicatorEntry>>();
+  const entries: IndicatorEntry[] = [];
+  const entryFor = (obs: Observation, value: string): IndicatorEntry => {
+    let byValue = index.get(obs.type);
+    if (!byValue) index.set(obs.type, (byValue = new Map()));
+    let entry = byValue.get(value);
     if (!entry) {
-      entry = { type: obs.type, value: obs.value, score: 0, exactOnly: true, sources: [], allow: [], tags: [] };
-      byKey.set(key, entry);
+      entry = { type: obs.type, value: obs.value, score: 0, exactOnly: true, sources: [], allow: NO_ALLOW, tags: NO_TAGS };
+      byValue.set(value, entry);
+      entries.push(entry);
     }
     return entry;
   };
 
   for (const feed of input.feeds) {
     for (const obs of feed.observations) {
-      const entry = entryFor(obs);
-      if (obs.action === 'allow') entry.allow.push(allowRecord(feed.feed, obs));
-      else addSource(entry, feed, obs, input.previous?.(matchKey(obs)), input.now);
+      const value = matchValue(obs);
+      const entry = entryFor(obs, value);
+      if (obs.action === 'allow') addAllow(entry, allowRecord(feed.feed, obs));
+      else addSource(entry, feed, obs, input.previous?.(obs.type, value), input.now);
     }
   }
   for (const list of input.allowlists) {
-    for (const obs of list.observations) entryFor(obs).allow.push(allowRecord(list.list, obs));
+    for (const obs of list.observations) {
+      const record = allowRecord(list.list, obs);
+      if (list.reason !== undefined) record.reason = list.reason;
+      addAllow(entryFor(obs, matchValue(obs)), record);
+    }
   }
 
-  const entries = [...byKey.values()];
   for (const entry of entries) finish(entry);
   return {
     set: { version: input.version, createdAt: input.now, policy: input.policy, entries },
-    byKey,
+    previous: (type, value) => index.get(type)?.get(value),
   };
+}
+
+function addAllow(entry: IndicatorEntry, record: AllowRecord): void {
+  entry.allow = entry.allow === NO_ALLOW ? [record] : [...entry.allow, record];
 }
 
 function allowRecord(list: string, obs: Observation): AllowRecord {
@@ -116,10 +134,19 @@ function addSource(
 }
 
 function finish(entry: IndicatorEntry): void {
-  if (entry.sources.length === 0) entry.exactOnly = false;
-  entry.sources.sort((a, b) => (a.feed < b.feed ? -1 : a.feed > b.feed ? 1 : 0));
-  entry.score = combineConfidences(entry.sources.map((s) => s.confidence));
+  const { sources } = entry;
+  if (sources.length === 0) {
+    entry.exactOnly = false;
+    return;
+  }
+  if (sources.length === 1) {
+    entry.score = combineConfidences([sources[0]!.confidence]);
+    if (sources[0]!.tags?.length) entry.tags = sources[0]!.tags;
+    return;
+  }
+  sources.sort((a, b) => (a.feed < b.feed ? -1 : a.feed > b.feed ? 1 : 0));
+  entry.score = combineConfidences(sources.map((s) => s.confidence));
   const tags = new Set<string>();
-  for (const s of entry.sources) for (const t of s.tags ?? []) tags.add(t);
-  entry.tags = [...tags];
+  for (const s of sources) for (const t of s.tags ?? []) tags.add(t);
+  if (tags.size) entry.tags = [...tags];
 }

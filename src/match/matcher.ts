@@ -1,8 +1,8 @@
 import { ipv6ToWords } from '../indicators/address.js';
 import type { CanonicalUrl, ParsedAddress } from '../indicators/normalize/index.js';
 import { INDICATOR_TYPES, TYPE_CODE, type IndicatorType } from '../indicators/types.js';
-import { bloomFromBits, type Bloom } from './bloom/filter.js';
-import { hashPrimary } from './bloom/hash.js';
+import { bloomHasHashes } from './bloom/filter.js';
+import { fmix32, H1_SEED, H2_SEED, hashPrimary, hashSecondary, stepPrimary, stepSecondary } from './bloom/hash.js';
 import { findIpv4 } from './cidr/ipv4-ranges.js';
 import { findIpv6 } from './cidr/ipv6-ranges.js';
 import {
@@ -35,19 +35,26 @@ const URL_TYPE = TYPE_CODE.url;
  */
 export class Matcher {
   readonly version: number;
-  private readonly bloom: Bloom;
   private readonly table: StringTable;
+  private readonly bloomSize: number;
+  private readonly bloomHashes: number;
 
   constructor(readonly set: CompiledSet) {
     this.version = set.meta.version;
-    this.bloom = bloomFromBits(set.bloomBits, set.meta.bloom.size, set.meta.bloom.hashes);
     this.table = new StringTable(set.table);
+    this.bloomSize = set.meta.bloom.size;
+    this.bloomHashes = set.meta.bloom.hashes;
+  }
+
+  /** Entry of `text` from index `from` on, given that suffix's two hashes; -1 when absent. */
+  private probe(text: string, from: number, h1: number, h2: number): number {
+    if (!bloomHasHashes(this.set.bloomBits, this.bloomSize, this.bloomHashes, h1, h2)) return -1;
+    return this.table.find(text, from, h1);
   }
 
   /** Entry of the exact string key, or -1. */
   private find(key: string): number {
-    if (!this.bloom.has(key)) return -1;
-    return this.table.find(key, hashPrimary(key));
+    return this.probe(key, 0, hashPrimary(key), hashSecondary(key));
   }
 
   /**
@@ -59,20 +66,25 @@ export class Matcher {
     const { types, flags, scores } = this.set;
     let best = -1;
     let bestKind: MatchKind = 'exact';
-    for (let start = 0; ; ) {
-      const suffix = start === 0 ? name : name.slice(start);
-      const e = this.find(suffix);
-      if (e >= 0 && types[e] === DOMAIN) {
-        const kind: MatchKind = start === 0 ? 'exact' : 'parent';
-        if (flags[e]! & FLAG_ALLOW) return { entry: e, kind, allowed: true };
-        if ((start === 0 || !(flags[e]! & FLAG_EXACT_ONLY)) && (best < 0 || scores[e]! > scores[best]!)) {
-          best = e;
-          bestKind = kind;
-        }
+    let a = H1_SEED;
+    let b = H2_SEED;
+    // Backwards over the name: at each label start the running hashes are those of the suffix
+    // from there (com, then example.com, then www.example.com), so each parent costs one probe.
+    for (let i = name.length - 1; i >= 0; i--) {
+      const c = name.charCodeAt(i);
+      a = stepPrimary(a, c);
+      b = stepSecondary(b, c);
+      if (i > 0 && name.charCodeAt(i - 1) !== 46) continue;
+
+      const e = this.probe(name, i, fmix32(a), fmix32(b) | 1);
+      if (e < 0 || types[e] !== DOMAIN) continue;
+      const kind: MatchKind = i === 0 ? 'exact' : 'parent';
+      if (flags[e]! & FLAG_ALLOW) return { entry: e, kind, allowed: true };
+      // Shorter names come first, so on equal scores the later, more specific entry wins.
+      if ((i === 0 || !(flags[e]! & FLAG_EXACT_ONLY)) && (best < 0 || scores[e]! >= scores[best]!)) {
+        best = e;
+        bestKind = kind;
       }
-      const dot = name.indexOf('.', start);
-      if (dot < 0) break;
-      start = dot + 1;
     }
     return best < 0 ? undefined : { entry: best, kind: bestKind, allowed: false };
   }

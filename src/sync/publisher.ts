@@ -1,7 +1,7 @@
 import type { Config } from '../config/load.js';
 import { parseAllowlist, readAllowlistFile } from '../feeds/allowlist.js';
-import { buildIndicatorSet, matchKey, type AllowContribution, type FeedContribution, type PreviousLookup } from '../indicators/build.js';
-import { INDICATOR_TYPES, type IndicatorType } from '../indicators/types.js';
+import { buildIndicatorSet, matchValue, type AllowContribution, type FeedContribution, type PreviousLookup } from '../indicators/build.js';
+import { INDICATOR_TYPES } from '../indicators/types.js';
 import type { Logger } from '../log.js';
 import { imageToSet, setToImage } from '../match/codec.js';
 import { compileSet } from '../match/compile.js';
@@ -63,7 +63,7 @@ export class Publisher {
     const started = performance.now();
     const allowlists = await this.readAllowlists();
     const version = await this.opts.store.nextVersion();
-    const { set, byKey } = buildIndicatorSet({
+    const { set, previous } = buildIndicatorSet({
       version,
       now: Math.floor((this.opts.now?.() ?? Date.now()) / 1000),
       policy: this.opts.config.policy,
@@ -72,7 +72,7 @@ export class Publisher {
       ...(this.previous ? { previous: this.previous } : {}),
     });
     const compiled = compileSet(set);
-    this.previous = (key) => byKey.get(key);
+    this.previous = previous;
     this.announce(compiled);
     this.opts.logger.info(
       { version, entries: set.entries.length, ms: Math.round(performance.now() - started) },
@@ -101,14 +101,15 @@ export class Publisher {
   /** Every configured allowlist; one that cannot be read keeps its last good content. */
   private async readAllowlists(): Promise<AllowContribution[]> {
     const out: AllowContribution[] = [];
-    const inline = this.opts.config.allowlist.filter((a) => 'value' in a);
-    if (inline.length) {
-      const report = parseAllowlist(inline.map((a) => ('value' in a ? a.value : '')).join('\n'));
-      this.warnInvalid('allowlist:inline', report.invalid.count, report.invalid.examples);
-      out.push({ list: 'allowlist:inline', observations: report.observations });
-    }
     for (const entry of this.opts.config.allowlist) {
-      if (!('path' in entry)) continue;
+      if ('value' in entry) {
+        const report = parseAllowlist(entry.value);
+        this.warnInvalid('allowlist:inline', report.invalid.count, report.invalid.examples);
+        // An inline entry has no line of its own to point at.
+        const observations = report.observations.map(({ line: _line, ...o }) => o);
+        out.push({ list: 'allowlist:inline', observations, ...(entry.reason ? { reason: entry.reason } : {}) });
+        continue;
+      }
       const list = `allowlist:${entry.path}`;
       try {
         const report = await readAllowlistFile(entry.path);
@@ -132,15 +133,15 @@ export class Publisher {
 function lookupInCompiled(set: CompiledSet): PreviousLookup {
   const matcher = new Matcher(set);
   let index: Map<string, number> | undefined;
-  return (key) => {
+  return (type, value) => {
     if (!index) {
       index = new Map();
       for (let i = 0; i < set.meta.entries; i++) {
-        const type = matcher.entryType(i) as IndicatorType;
-        index.set(matchKey({ type, value: matcher.entryValue(i) }), i);
+        const entryType = matcher.entryType(i);
+        index.set(`${entryType}:${matchValue({ type: entryType, value: matcher.entryValue(i) })}`, i);
       }
     }
-    const entry = index.get(key);
+    const entry = index.get(`${type}:${value}`);
     return entry === undefined ? undefined : matcher.entryDetail(entry);
   };
 }

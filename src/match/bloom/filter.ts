@@ -21,9 +21,27 @@ class FastHashing extends Hashing {
     const h2 = hashSecondary(text, seed);
     const out = this.scratch;
     out.length = hashCount;
-    for (let i = 0; i < hashCount; i++) out[i] = ((h1 + Math.imul(i, h2)) >>> 0) % size;
+    for (let i = 0; i < hashCount; i++) out[i] = bitIndex(h1, h2, i, size);
     return out;
   }
+}
+
+/** Bit i of a key's k bits: Kirsch-Mitzenmacher double hashing, h1 + i·h2 modulo the size. */
+export function bitIndex(h1: number, h2: number, i: number, size: number): number {
+  return ((h1 + Math.imul(i, h2)) >>> 0) % size;
+}
+
+/**
+ * Membership from precomputed hashes, reading the library's bit array with its own layout
+ * (bit i is bit i % 8 of byte i / 8). The matcher's suffix walk has the hashes of every parent
+ * name already, so it asks here instead of re-hashing each suffix through `has`.
+ */
+export function bloomHasHashes(bits: Uint8Array, size: number, hashes: number, h1: number, h2: number): boolean {
+  for (let i = 0; i < hashes; i++) {
+    const index = bitIndex(h1, h2, i, size);
+    if ((bits[index >>> 3]! & (1 << (index & 7))) === 0) return false;
+  }
+  return true;
 }
 
 export type Bloom = InstanceType<typeof BloomFilter>;
@@ -32,13 +50,6 @@ export type Bloom = InstanceType<typeof BloomFilter>;
 export function createBloom(items: number): Bloom {
   const filter = BloomFilter.create(Math.max(items, 1), BLOOM_ERROR_RATE);
   return withFastHashing(filter);
-}
-
-/** Rebuilds a filter around bits that were computed elsewhere (a saved or shared set). */
-export function bloomFromBits(bits: Uint8Array, size: number, hashes: number): Bloom {
-  const filter = withFastHashing(new BloomFilter(size, hashes));
-  bitSetOf(filter).array = bits;
-  return filter;
 }
 
 /** The filter's bit array, to be saved or shared as it is. */

@@ -26,25 +26,28 @@ export class StringTable {
     this.mask = a.slots.length - 1;
   }
 
-  /** The entry whose match key equals `key`, or -1. `hash` is hashPrimary(key). */
-  find(key: string, hash: number): number {
+  /**
+   * The entry whose match key equals `text` from index `from` on (a suffix, without copying it),
+   * or -1. `hash` is hashPrimary of that suffix.
+   */
+  find(text: string, from: number, hash: number): number {
     const { slots, hashes } = this.a;
     let i = hash & this.mask;
     for (;;) {
       const slot = slots[i]!;
       if (slot === 0) return -1;
       const entry = slot - 1;
-      if (hashes[entry] === hash && this.keyEquals(entry, key)) return entry;
+      if (hashes[entry] === hash && this.keyEquals(entry, text, from)) return entry;
       i = (i + 1) & this.mask;
     }
   }
 
-  private keyEquals(entry: number, key: string): boolean {
+  private keyEquals(entry: number, text: string, from: number): boolean {
     const { offsets, bytes, skips } = this.a;
     const start = offsets[entry]! + skips[entry]!;
-    if (offsets[entry + 1]! - start !== key.length) return false;
-    for (let i = 0; i < key.length; i++) {
-      if (bytes[start + i] !== key.charCodeAt(i)) return false;
+    if (offsets[entry + 1]! - start !== text.length - from) return false;
+    for (let i = from; i < text.length; i++) {
+      if (bytes[start + i - from] !== text.charCodeAt(i)) return false;
     }
     return true;
   }
