@@ -45,8 +45,9 @@ export function normalizeDomain(input: string, options: DomainOptions = {}): str
 }
 
 function toAscii(input: string, name: string): string {
-  // Pure ASCII needs no IDNA pass, only lower-casing; this keeps the common case cheap.
-  if (/^[\x21-\x7e]+$/.test(name)) return name.toLowerCase();
+  // Pure ASCII needs no IDNA pass, only lower-casing, which keeps the common case cheap;
+  // punycode labels (xn--) still go through it, so a broken one is caught.
+  if (/^[\x21-\x7e]+$/.test(name) && !/(^|\.)xn--/i.test(name)) return name.toLowerCase();
   const ascii = domainToASCII(name);
   if (ascii === '') throw new BadValueError(input, 'not a valid internationalised name');
   return ascii;

@@ -3,6 +3,7 @@ import { looksLikeIPv4, isStrictIPv4 } from '../address.js';
 import { normalizeDomain } from './domain.js';
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//;
+const OPAQUE_SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):(?!\d)/;
 const WEB_SCHEMES = new Set(['http:', 'https:', 'ftp:', 'ws:', 'wss:']);
 
 export interface UrlOptions {
@@ -31,6 +32,10 @@ export interface CanonicalUrl {
 export function normalizeUrl(input: string, options: UrlOptions = {}): CanonicalUrl {
   let text = input.trim();
   const scheme = SCHEME.exec(text);
+  // "mailto:x@example.com" has a scheme without "//"; it is not a host to read as http.
+  // "host:8080/path" is a host and port, so a colon before a digit is not a scheme.
+  const opaque = OPAQUE_SCHEME.exec(text);
+  if (!scheme && opaque) throw new BadValueError(input, `unsupported URL scheme ${opaque[1]!.toLowerCase()}:`);
   if (!scheme) text = `http://${text}`;
   if (!options.query) checkListedHost(input, text);
 
