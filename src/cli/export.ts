@@ -1,6 +1,6 @@
 import { SluiceError, UsageError } from '../errors.js';
 import { LIST_FORMATS, renderList, type ListFormat } from '../edl/formats.js';
-import { LIST_KINDS, selectEntries, type ListKind } from '../edl/select.js';
+import { LIST_KINDS, listLines, type ListKind } from '../edl/select.js';
 import { imageToSet } from '../match/codec.js';
 import { Matcher } from '../match/matcher.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
@@ -34,12 +34,12 @@ export async function exportCommand(args: string[]): Promise<number> {
   const matcher = new Matcher(imageToSet(image));
   const kinds = values.type ? [values.type as ListKind] : [...LIST_KINDS];
   for (const kind of kinds) {
-    const entries = selectEntries(matcher, {
+    const lines = listLines(matcher, {
       kind,
       ...(minScore !== undefined ? { minScore: Number(minScore) } : {}),
       ...(values.feed !== undefined ? { feed: values.feed } : {}),
     });
-    process.stdout.write(renderList(matcher, entries, kind, values.format as ListFormat));
+    process.stdout.write(renderList(matcher, lines, kind, values.format as ListFormat));
   }
   return 0;
 }

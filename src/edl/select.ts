@@ -1,5 +1,6 @@
 import type { IndicatorType } from '../indicators/types.js';
 import type { Matcher } from '../match/matcher.js';
+import { ipListLines } from './ip-lines.js';
 
 /** The lists firewalls pull: addresses and networks, domain names, URLs, file hashes. */
 export const LIST_KINDS = ['ip', 'domain', 'url', 'hash'] as const;
@@ -46,4 +47,10 @@ export function selectEntries(matcher: Matcher, filter: ListFilter): number[] {
     const vb = values.get(b)!;
     return va < vb ? -1 : va > vb ? 1 : 0;
   });
+}
+
+/** The lines of a list: entry values, with allowlisted addresses carved out of IP networks. */
+export function listLines(matcher: Matcher, filter: ListFilter): string[] {
+  const entries = selectEntries(matcher, filter);
+  return filter.kind === 'ip' ? ipListLines(matcher, entries) : entries.map((e) => matcher.entryValue(e));
 }

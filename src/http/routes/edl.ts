@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { BadRequestError } from '../../errors.js';
 import { renderList, LIST_FORMATS, type ListFormat } from '../../edl/formats.js';
-import { selectEntries, LIST_KINDS, type ListKind } from '../../edl/select.js';
+import { listLines, LIST_KINDS, type ListKind } from '../../edl/select.js';
 import type { Matcher } from '../../match/matcher.js';
 import type { HttpDeps } from '../context.js';
 import { SluiceError } from '../../errors.js';
@@ -76,12 +76,12 @@ function readFilter(minScore: string | undefined, feed: string | undefined, form
 }
 
 function render(matcher: Matcher, kind: ListKind, filter: Filter) {
-  const entries = selectEntries(matcher, {
+  const lines = listLines(matcher, {
     kind,
     ...(filter.minScore !== undefined ? { minScore: filter.minScore } : {}),
     ...(filter.feed !== undefined ? { feed: filter.feed } : {}),
   });
-  const body = renderList(matcher, entries, kind, filter.format);
+  const body = renderList(matcher, lines, kind, filter.format);
   const digest = createHash('sha256').update(body).digest('base64url').slice(0, 16);
   return { body, etag: `"${matcher.version}-${digest}"` };
 }

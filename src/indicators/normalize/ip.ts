@@ -85,8 +85,11 @@ function networkAddress(addr: ParsedAddress, prefix: number): string {
 /** Largest number of CIDRs one range may expand into before it is refused as implausible. */
 const MAX_RANGE_CIDRS = 64;
 
-/** Splits an inclusive address range `start-end` into the fewest covering CIDRs. */
-export function rangeToCidrs(input: string, startText: string, endText: string): Canonical[] {
+/**
+ * Splits an inclusive address range `start-end` into the fewest covering CIDRs; a range that
+ * needs more than `maxCidrs` is refused as implausible for a feed entry.
+ */
+export function rangeToCidrs(input: string, startText: string, endText: string, maxCidrs = MAX_RANGE_CIDRS): Canonical[] {
   const start = parseAddressOrThrow(input, startText.trim());
   const end = parseAddressOrThrow(input, endText.trim());
   if (start.family !== end.family) throw new BadValueError(input, 'range mixes IPv4 and IPv6');
@@ -101,9 +104,7 @@ export function rangeToCidrs(input: string, startText: string, endText: string):
     const size = largestAlignedBlock(lo, hi, bits);
     out.push(blockCanonical(start.family, lo, bits - size, bits));
     lo += 1n << BigInt(size);
-    if (out.length > MAX_RANGE_CIDRS) {
-      throw new BadValueError(input, `range needs more than ${MAX_RANGE_CIDRS} CIDRs`);
-    }
+    if (out.length > maxCidrs) throw new BadValueError(input, `range needs more than ${maxCidrs} CIDRs`);
   }
   return out;
 }
