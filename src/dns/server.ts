@@ -7,6 +7,8 @@ import type { QueryHandler } from './handler.js';
 export const TCP_IDLE_TIMEOUT_MS = 10_000;
 /** Open TCP connections per listener; more are refused at accept. */
 export const MAX_TCP_CONNECTIONS = 512;
+/** Free UDP ports tried when port 0 is asked for and TCP finds the same port taken. */
+const PORT_ZERO_ATTEMPTS = 10;
 /** Queries one TCP connection may have in flight at once. */
 const MAX_TCP_INFLIGHT = 32;
 
@@ -32,9 +34,21 @@ export class DnsServer {
 
   async listen(addresses: readonly Listener[]): Promise<void> {
     for (const address of addresses) {
-      const port = await this.listenUdp(address);
-      await this.listenTcp({ host: address.host, port });
-      this.bound.push({ host: address.host, port });
+      for (let attempt = 1; ; attempt++) {
+        const port = await this.listenUdp(address);
+        try {
+          await this.listenTcp({ host: address.host, port });
+          this.bound.push({ host: address.host, port });
+          break;
+        } catch (err) {
+          // A port free for UDP may be in use for TCP (say, by an outgoing connection): with
+          // port 0 give both up and take another, instead of failing now and then.
+          const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+          if (address.port !== 0 || !taken || attempt >= PORT_ZERO_ATTEMPTS) throw err;
+          this.tcp.pop();
+          this.udp.pop()!.close();
+        }
+      }
     }
   }
 
@@ -84,7 +98,11 @@ export class DnsServer {
     let inflight = 0;
     this.connections.add(socket);
     socket.on('close', () => this.connections.delete(socket));
-    socket.setTimeout(TCP_IDLE_TIMEOUT_MS, () => socket.destroy());
+    // Idle means no complete query and no answer, not no bytes: with socket.setTimeout a client
+    // trickling a byte at a time held its connection (and one of MAX_TCP_CONNECTIONS) forever.
+    // A connection still waiting for an answer is not idle.
+    const idle = setTimeout(() => (inflight > 0 ? idle.refresh() : socket.destroy()), TCP_IDLE_TIMEOUT_MS);
+    socket.on('close', () => clearTimeout(idle));
     socket.on('error', () => socket.destroy());
     socket.on('data', (chunk) => {
       buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
@@ -93,11 +111,13 @@ export class DnsServer {
         if (buffered.length < size + 2) break;
         const msg = Buffer.from(buffered.subarray(2, size + 2));
         buffered = buffered.subarray(size + 2);
+        idle.refresh();
         if (++inflight > MAX_TCP_INFLIGHT) return socket.destroy();
         this.handler.handle(msg, socket.remoteAddress ?? '', true).then(
           (reply) => {
             inflight--;
             if (!reply || socket.destroyed) return;
+            idle.refresh();
             const length = Buffer.alloc(2);
             length.writeUInt16BE(reply.length, 0);
             socket.write(Buffer.concat([length, reply]));

@@ -94,8 +94,9 @@ export function parseQuery(msg: Uint8Array): QueryParse {
 
 /**
  * Reads a possibly compressed name at `offset`. Returns the lower-cased text and the offset just
- * past the name where it started, or a reason string. Pointers must point backwards, which
- * also rules out loops; length bytes with the reserved 0x40 and 0x80 bits set are refused.
+ * past the name where it started, or a reason string. Pointers must point backwards and past
+ * the header; a loop of backward pointers ends at MAX_POINTER_JUMPS or at 255 octets; length
+ * bytes with the reserved 0x40 and 0x80 bits set are refused.
  */
 export function readName(msg: Uint8Array, offset: number): { text: string; end: number } | string {
   const labels: string[] = [];
@@ -113,6 +114,9 @@ export function readName(msg: Uint8Array, offset: number): { text: string; end: 
     if (kind === 0xc0) {
       if (at + 1 >= msg.length) return 'name pointer is cut off';
       const target = ((len & 0x3f) << 8) | msg[at + 1]!;
+      // No name lives in the header: a pointer there made a query's name out of its id and
+      // flags, and the echoed question no longer parsed once the reply header replaced them.
+      if (target < HEADER_BYTES) return 'name pointer into the header';
       if (target >= at || ++jumps > MAX_POINTER_JUMPS) return 'name pointer loops or points forward';
       if (end < 0) end = at + 2;
       at = target;
