@@ -43,9 +43,9 @@ export function parseConfig(text: string, file: string): Config {
 
   const result = configSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(file, describeIssues(result.error.issues, doc, lines));
-  const config = resolvePaths(result.data, file);
-  checkFeeds(config, file);
-  return config;
+  // Before paths are resolved: resolving turns "ftp://host/x" into a local path that passes.
+  checkFeeds(result.data, file, (path) => lineOf(doc, lines, path));
+  return resolvePaths(result.data, file);
 }
 
 function describeIssues(
@@ -100,13 +100,21 @@ function resolvePaths(parsed: ParsedConfig, file: string): Config {
   };
 }
 
-function checkFeeds(config: Config, file: string): void {
+type LineAt = (path: string[]) => number | undefined;
+
+function checkFeeds(config: ParsedConfig, file: string, lineAt: LineAt): void {
   const seen = new Set<string>();
   config.feeds.forEach((feed, i) => {
-    if (seen.has(feed.name)) throw new ConfigError(file, `feeds[${i}].name: duplicate feed name ${feed.name}`);
+    // Named like schema issues, with the line, so every config error reads the same way.
+    const fail = (key: string, message: string): never => {
+      const line = lineAt(['feeds', String(i), key]);
+      const where = `${line ? `line ${line}: ` : ''}feeds[${i}].${key}`;
+      throw new ConfigError(file, `invalid config: ${where}: ${message}`);
+    };
+    if (seen.has(feed.name)) fail('name', `duplicate feed name ${feed.name}`);
     seen.add(feed.name);
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(feed.url) && !isUrl(feed.url)) {
-      throw new ConfigError(file, `feeds[${i}].url: only http, https and local paths are supported`);
+      fail('url', 'only http, https and local paths are supported');
     }
   });
 }

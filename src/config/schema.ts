@@ -110,7 +110,7 @@ export const configSchema = z.strictObject({
       monitor_at: z.number().int().min(0).max(100).default(40),
     })
     .prefault({})
-    .refine((p) => p.monitor_at <= p.block_at, { message: 'monitor_at must not exceed block_at' }),
+    .refine((p) => p.monitor_at <= p.block_at, { message: 'must not exceed block_at', path: ['monitor_at'] }),
   dns: z
     .strictObject({
       listen: z.array(hostPort).default(['127.0.0.1:5353']),

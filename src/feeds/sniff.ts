@@ -1,6 +1,13 @@
 import { FeedParseError } from '../errors.js';
 
-const HTML_START = /^\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]|<!--[\s\S]*?-->\s*<html)/i;
+// An XML prolog (XHTML) and comments may come first: generators and proxies put them there.
+// A comment may not run past its own "-->", so a run of them is read one way only: no
+// backtracking blow-up on a body of many comments.
+const COMMENTS = String.raw`(?:<!--(?:(?!-->)[\s\S])*-->\s*)*`;
+const HTML_START = new RegExp(
+  String.raw`^\s*(?:<\?xml[^>]*\?>\s*)?${COMMENTS}(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])`,
+  'i',
+);
 
 /**
  * Refuses a body that is not a feed at all before any parser sees it: an empty body, an HTML

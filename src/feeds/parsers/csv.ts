@@ -77,7 +77,9 @@ function findHeader(text: string, rows: Row[], csv: CsvOptions): Header {
 
   const commented = commentedHeader(text, csv, named);
   if (commented) return { names: commented, fromRow: false };
-  throw new FeedParseError(`no header row names column ${JSON.stringify(named[0])}`);
+  // Name the column that is missing, not merely the first one asked for.
+  const missing = named.find((n) => !first?.includes(n)) ?? named[0];
+  throw new FeedParseError(`no header row names column ${JSON.stringify(missing)}`);
 }
 
 /** The last comment line before the data that, read as CSV, names every wanted column. */

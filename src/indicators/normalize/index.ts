@@ -35,7 +35,8 @@ export function normalizeValue(raw: string, hint: TypeHint = 'auto'): Normalized
   if (trimmed === '') throw new BadValueError(raw, 'empty value');
   const text = refang(trimmed);
   const out = normalizeByHint(raw, text, hint);
-  if (text !== trimmed) (out.notes ??= []).push(`refanged from ${trimmed}`);
+  // A fixed note: feed reports count adjustments by note, and the raw text is kept beside it.
+  if (text !== trimmed) (out.notes ??= []).push('refanged');
   return out;
 }
 
@@ -67,7 +68,14 @@ function detect(raw: string, text: string): Normalized {
   if (HASH_LIKE.test(text)) return { values: [normalizeHash(raw, text, 'hash')] };
   if (looksLikeIp(text)) return normalizeIpLike(raw, text);
   if (text.includes('/')) return { values: [{ type: 'url', value: normalizeUrl(text).url }] };
-  return { values: [{ type: 'domain', value: normalizeDomain(stripWildcard(text)) }] };
+  const name = stripWildcard(text);
+  // "*.192.0.2.1" (wildcard lists prefix every entry): as with a domain hint, the address is what
+  // was listed; reading it as a name would refuse it for its all-digit top label.
+  if (name !== text && looksLikeIp(name)) {
+    const ip = normalizeIpLike(raw, name);
+    return { ...ip, notes: [...(ip.notes ?? []), 'wildcard on an address dropped'] };
+  }
+  return { values: [{ type: 'domain', value: normalizeDomain(name) }] };
 }
 
 /** 1.2.3.4, 010.1.1.1, 1.2.3.4:80, [2001:db8::1]:443, 2001:db8::/32, a-b; not 0-day.example.com */

@@ -4,9 +4,11 @@
  * `{.}`, is left alone so that validation reports it rather than a guess being enforced.
  */
 
+// Only before the scheme's colon (`[:]` and `[://]` are undone first): a name such as
+// hxxpool.example.com is a name, not a defanged URL. ftp is defanged as fxp (or fxxp).
 const SCHEME_MARKERS: Array<[RegExp, string]> = [
-  [/^h(?:xx|XX|Xx|xX)p(s?)(\[:\]|:)?/, 'http$1$2'],
-  [/^f(?:xx|XX)p(\[:\]|:)?/, 'ftp$1'],
+  [/^h(?:xx|XX|Xx|xX)p(s?):/, 'http$1:'],
+  [/^f(?:xx|XX|x|X)p:/, 'ftp:'],
 ];
 
 const INFIX_MARKERS: Array<[RegExp, string]> = [
@@ -17,7 +19,7 @@ const INFIX_MARKERS: Array<[RegExp, string]> = [
   [/\[@\]|\[at\]/g, '@'],
 ];
 
-const HAS_MARKER = /^h[xX]{2}p|^f[xX]{2}p|\[|\(dot\)|\(DOT\)|\(\.\)/;
+const HAS_MARKER = /^h[xX]{2}p|^f[xX]{1,2}p|\[|\(dot\)|\(DOT\)|\(\.\)/;
 
 /** Returns the refanged text, or the text itself when it carries no marker. */
 export function refang(text: string): string {

@@ -71,13 +71,17 @@ function canonicalHost(input: string, hostname: string): string {
 function checkListedHost(input: string, text: string): void {
   const afterScheme = text.slice(text.indexOf('//') + 2);
   const authority = afterScheme.split(/[/?#]/, 1)[0] ?? '';
+  // "/ligolo-ng.yaml" (a path trail) and "http:///x" name no host; WHATWG would take the first
+  // path segment as one, and enforce a host the feed never listed.
+  if (authority === '') throw new BadValueError(input, 'URL has no host');
   const host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '');
   if (host.startsWith('[')) return;
   const bare = host.endsWith('.') ? host.slice(0, -1) : host;
   if (looksLikeIPv4(bare) && !isStrictIPv4(bare)) {
     throw new BadValueError(input, 'ambiguous IPv4 host (leading zero or octet over 255)');
   }
-  if (/^(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+)){0,2}$/i.test(bare) && !isStrictIPv4(bare)) {
+  // Up to four parts: 0xc0.0.2.1 is a dotted quad with a hex octet, re-read just the same.
+  if (/^(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+)){0,3}$/i.test(bare) && !isStrictIPv4(bare)) {
     throw new BadValueError(input, 'IPv4 host in a non-dotted-quad form');
   }
 }
