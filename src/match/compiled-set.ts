@@ -56,6 +56,12 @@ type StoredAllow = [number, number?, string?];
 
 /** Compact JSON for one entry; feed names become indexes into `names`. */
 export function encodeDetail(detail: EntryDetail, nameIndex: (name: string) => number): string {
+  const only = detail.sources.length === 1 && detail.allow.length === 0 ? detail.sources[0]! : undefined;
+  if (only && !only.tags?.length && only.original === undefined) {
+    // The common entry: one plain source. Written directly; it is most of a large set.
+    const line = only.line === undefined ? '' : `,{"l":${only.line}}`;
+    return `{"s":[[${nameIndex(only.feed)},${only.confidence},${only.firstSeen},${only.lastSeen}${line}]]}`;
+  }
   const s: StoredSource[] = detail.sources.map((src) => {
     const extra: { t?: string[]; l?: number; o?: string } = {};
     if (src.tags?.length) extra.t = src.tags;
