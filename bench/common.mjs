@@ -1,6 +1,7 @@
 // Shared pieces of the benchmarks: generated indicators, timing, and the set build the
 // syncer does, all from the compiled code in dist/.
 import { buildIndicatorSet } from '../dist/indicators/build.js';
+import { ObservationList } from '../dist/indicators/observations.js';
 import { compileSet } from '../dist/match/compile.js';
 import { Matcher } from '../dist/match/matcher.js';
 
@@ -32,8 +33,9 @@ export function makeDomains(count, seed = 1, tag = 'x') {
 
 /** Builds a matcher from plain domain values the way the syncer does. */
 export function buildMatcher(domains) {
-  const observations = domains.map((value) => ({ type: 'domain', value, action: 'block' }));
-  const { set } = buildIndicatorSet({
+  const observations = new ObservationList();
+  for (const value of domains) observations.push({ type: 'domain', value, action: 'block' });
+  const set = buildIndicatorSet({
     version: 1,
     now: 1_700_000_000,
     policy: { block_at: 70, monitor_at: 40 },

@@ -98,6 +98,7 @@ export function parseFeedBody(
     sniffBody(body, contentType);
     PARSERS[feed.format](decodeText(body), parserOptions(feed), report);
     checkBudget(report, maxInvalidShare);
+    report.list.seal();
   } catch (err) {
     if (err instanceof FeedParseError) throw err.forFeed(feed.name);
     throw err;
@@ -110,7 +111,7 @@ export function parserOptions(feed: FeedConfig): ParserOptions {
 }
 
 function checkBudget(report: ParseReport, maxInvalidShare: number): void {
-  const valid = report.observations.length;
+  const valid = report.list.size;
   const invalid = report.invalid.count;
   if (valid === 0) {
     const example = report.invalid.examples[0];

@@ -1,6 +1,7 @@
+import type { ObservationList } from './observations.js';
 import { combineConfidences } from './score.js';
 import type { AllowRecord, IndicatorEntry, IndicatorSet, Policy, SourceRecord } from './set.js';
-import type { Canonical, IndicatorType, Observation } from './types.js';
+import type { Canonical, IndicatorType } from './types.js';
 
 /** What one feed's last good update contributes to a new set. */
 export interface FeedContribution {
@@ -9,7 +10,7 @@ export interface FeedContribution {
   confidence: number;
   /** When the feed last listed these values (its last successful fetch), epoch seconds. */
   listedAt: number;
-  observations: readonly Observation[];
+  observations: ObservationList;
 }
 
 /** Allow entries from an allowlist file or inline config. */
@@ -17,7 +18,7 @@ export interface AllowContribution {
   list: string;
   /** Why these entries are allowed, shown by explain. */
   reason?: string;
-  observations: readonly Observation[];
+  observations: ObservationList;
 }
 
 export interface BuildInput {
@@ -26,17 +27,6 @@ export interface BuildInput {
   policy: Policy;
   feeds: readonly FeedContribution[];
   allowlists: readonly AllowContribution[];
-  /** The previous version's entry for a key, so first-seen times carry over. */
-  previous?: PreviousLookup;
-}
-
-/** Finds the previous version of an indicator by its type and matchValue. */
-export type PreviousLookup = (type: IndicatorType, value: string) => Pick<IndicatorEntry, 'sources'> | undefined;
-
-export interface BuildOutput {
-  set: IndicatorSet;
-  /** The new set's entries by type and matchValue, for the next build's first-seen times. */
-  previous: PreviousLookup;
 }
 
 /**
@@ -53,83 +43,79 @@ const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
 
 /**
  * Merges every feed's observations and the allowlists into one deduplicated, scored set.
- * Pure: the same input gives the same set.
+ * Pure: the same input gives the same set. The entries are working objects for compiling;
+ * nothing keeps them once the compiled set exists.
  */
-export function buildIndicatorSet(input: BuildInput): BuildOutput {
+export function buildIndicatorSet(input: BuildInput): IndicatorSet {
   // One map per type, keyed by matchValue: no composite key string is built per value.
   const index = new Map<IndicatorType, Map<string, IndicatorEntry>>();
   const entries: IndicatorEntry[] = [];
-  const entryFor = (obs: Observation, value: string): IndicatorEntry => {
-    let byValue = index.get(obs.type);
-    if (!byValue) index.set(obs.type, (byValue = new Map()));
-    let entry = byValue.get(value);
+  const entryFor = (list: ObservationList, i: number): IndicatorEntry => {
+    const type = list.type(i);
+    const value = list.value(i);
+    let byValue = index.get(type);
+    if (!byValue) index.set(type, (byValue = new Map()));
+    const key = type === 'url' ? matchValue({ type, value }) : value;
+    let entry = byValue.get(key);
     if (!entry) {
-      entry = { type: obs.type, value: obs.value, score: 0, exactOnly: true, sources: [], allow: NO_ALLOW, tags: NO_TAGS };
-      byValue.set(value, entry);
+      entry = { type, value, score: 0, exactOnly: true, sources: [], allow: NO_ALLOW, tags: NO_TAGS };
+      byValue.set(key, entry);
       entries.push(entry);
     }
     return entry;
   };
 
   for (const feed of input.feeds) {
-    for (const obs of feed.observations) {
-      const value = matchValue(obs);
-      const entry = entryFor(obs, value);
-      if (obs.action === 'allow') addAllow(entry, allowRecord(feed.feed, obs));
-      else addSource(entry, feed, obs, input.previous?.(obs.type, value), input.now);
+    const list = feed.observations;
+    for (let i = 0; i < list.size; i++) {
+      const entry = entryFor(list, i);
+      if (list.action(i) === 'allow') addAllow(entry, allowRecord(feed.feed, list.line(i)));
+      else addSource(entry, feed, i, input.now);
     }
   }
-  for (const list of input.allowlists) {
-    for (const obs of list.observations) {
-      const record = allowRecord(list.list, obs);
-      if (list.reason !== undefined) record.reason = list.reason;
-      addAllow(entryFor(obs, matchValue(obs)), record);
+  for (const allowlist of input.allowlists) {
+    const list = allowlist.observations;
+    for (let i = 0; i < list.size; i++) {
+      const record = allowRecord(allowlist.list, list.line(i));
+      if (allowlist.reason !== undefined) record.reason = allowlist.reason;
+      addAllow(entryFor(list, i), record);
     }
   }
 
   for (const entry of entries) finish(entry);
-  return {
-    set: { version: input.version, createdAt: input.now, policy: input.policy, entries },
-    previous: (type, value) => index.get(type)?.get(value),
-  };
+  return { version: input.version, createdAt: input.now, policy: input.policy, entries };
 }
 
 function addAllow(entry: IndicatorEntry, record: AllowRecord): void {
   entry.allow = entry.allow === NO_ALLOW ? [record] : [...entry.allow, record];
 }
 
-function allowRecord(list: string, obs: Observation): AllowRecord {
-  const record: AllowRecord = { list };
-  if (obs.line !== undefined) record.line = obs.line;
-  return record;
+function allowRecord(list: string, line: number | undefined): AllowRecord {
+  return line === undefined ? { list } : { list, line };
 }
 
-function addSource(
-  entry: IndicatorEntry,
-  feed: FeedContribution,
-  obs: Observation,
-  previous: Pick<IndicatorEntry, 'sources'> | undefined,
-  now: number,
-): void {
-  if (!obs.exactOnly) entry.exactOnly = false;
-  const confidence = obs.confidence ?? feed.confidence;
+function addSource(entry: IndicatorEntry, feed: FeedContribution, i: number, now: number): void {
+  const list = feed.observations;
+  const extra = list.extra(i);
+  if (!list.exactOnly(i)) entry.exactOnly = false;
+  const confidence = extra?.confidence ?? feed.confidence;
   const same = entry.sources.find((s) => s.feed === feed.feed);
   if (same) {
     // The same feed listing one value twice (two spellings of one IDN name, say) is one source.
     same.confidence = Math.max(same.confidence, confidence);
-    if (obs.tags) same.tags = [...new Set([...(same.tags ?? []), ...obs.tags])];
+    if (extra?.tags) same.tags = [...new Set([...(same.tags ?? []), ...extra.tags])];
     return;
   }
-  const before = previous?.sources.find((s) => s.feed === feed.feed)?.firstSeen;
   const source: SourceRecord = {
     feed: feed.feed,
     confidence,
-    firstSeen: Math.min(before ?? now, obs.firstSeen ?? now, feed.listedAt),
+    firstSeen: Math.min(list.listedSince?.[i] ?? now, extra?.firstSeen ?? now, feed.listedAt),
     lastSeen: feed.listedAt,
   };
-  if (obs.tags?.length) source.tags = obs.tags;
-  if (obs.line !== undefined) source.line = obs.line;
-  if (obs.original !== undefined) source.original = obs.original;
+  if (extra?.tags?.length) source.tags = extra.tags;
+  const line = list.line(i);
+  if (line !== undefined) source.line = line;
+  if (extra?.original !== undefined) source.original = extra.original;
   entry.sources.push(source);
 }
 

@@ -1,6 +1,7 @@
 import type { Config } from '../config/load.js';
 import { parseAllowlist, readAllowlistFile } from '../feeds/allowlist.js';
-import { buildIndicatorSet, matchValue, type AllowContribution, type FeedContribution, type PreviousLookup } from '../indicators/build.js';
+import { buildIndicatorSet, matchValue, type AllowContribution, type FeedContribution } from '../indicators/build.js';
+import type { ListedSinceSeed } from '../indicators/observations.js';
 import { INDICATOR_TYPES } from '../indicators/types.js';
 import type { Logger } from '../log.js';
 import { imageToSet, setToImage } from '../match/codec.js';
@@ -26,13 +27,15 @@ export interface PublisherOptions {
  */
 export class Publisher {
   private chain: Promise<number | undefined> = Promise.resolve(undefined);
-  private previous: PreviousLookup | undefined;
   private readonly allowlists = new Map<string, AllowContribution>();
 
   constructor(private readonly opts: PublisherOptions) {}
 
-  /** Publishes the snapshot the store holds, if any, so enforcement starts before any fetch. */
-  async publishSnapshot(): Promise<CompiledSet | undefined> {
+  /**
+   * Publishes the snapshot the store holds, if any, so enforcement starts before any fetch.
+   * Returns where each feed's first-seen times can be read from it.
+   */
+  async publishSnapshot(): Promise<((feed: string) => ListedSinceSeed) | undefined> {
     let set: CompiledSet;
     try {
       const image = await this.opts.store.loadLatest();
@@ -43,10 +46,9 @@ export class Publisher {
       this.opts.logger.warn({ err }, 'cannot load the saved set; starting without it');
       return undefined;
     }
-    this.previous = lookupInCompiled(set);
     this.announce(set);
     this.opts.logger.info({ version: set.meta.version, entries: set.meta.entries }, 'serving saved set');
-    return set;
+    return firstSeenIn(set);
   }
 
   /** Queues a rebuild from these contributions; resolves with the new version, if one was made. */
@@ -63,16 +65,14 @@ export class Publisher {
     const started = performance.now();
     const allowlists = await this.readAllowlists();
     const version = await this.opts.store.nextVersion();
-    const { set, previous } = buildIndicatorSet({
+    const set = buildIndicatorSet({
       version,
       now: Math.floor((this.opts.now?.() ?? Date.now()) / 1000),
       policy: this.opts.config.policy,
       feeds,
       allowlists,
-      ...(this.previous ? { previous: this.previous } : {}),
     });
     const compiled = compileSet(set);
-    this.previous = previous;
     this.announce(compiled);
     this.opts.logger.info(
       { version, entries: set.entries.length, ms: Math.round(performance.now() - started) },
@@ -106,7 +106,7 @@ export class Publisher {
         const report = parseAllowlist(entry.value);
         this.warnInvalid('allowlist:inline', report.invalid.count, report.invalid.examples);
         // An inline entry has no line of its own to point at.
-        const observations = report.observations.map(({ line: _line, ...o }) => o);
+        const observations = report.list.withoutLines();
         out.push({ list: 'allowlist:inline', observations, ...(entry.reason ? { reason: entry.reason } : {}) });
         continue;
       }
@@ -114,7 +114,7 @@ export class Publisher {
       try {
         const report = await readAllowlistFile(entry.path);
         this.warnInvalid(list, report.invalid.count, report.invalid.examples);
-        this.allowlists.set(list, { list, observations: report.observations });
+        this.allowlists.set(list, { list, observations: report.list });
       } catch (err) {
         this.opts.logger.warn({ err: (err as Error).message, allowlist: entry.path }, 'cannot read allowlist; keeping its last content');
       }
@@ -129,11 +129,11 @@ export class Publisher {
   }
 }
 
-/** First-seen lookup over a loaded snapshot, indexed once by key. */
-function lookupInCompiled(set: CompiledSet): PreviousLookup {
+/** First-seen times per feed in a loaded snapshot; indexed by value on first use. */
+function firstSeenIn(set: CompiledSet): (feed: string) => ListedSinceSeed {
   const matcher = new Matcher(set);
   let index: Map<string, number> | undefined;
-  return (type, value) => {
+  return (feed) => (type, value) => {
     if (!index) {
       index = new Map();
       for (let i = 0; i < set.meta.entries; i++) {
@@ -141,7 +141,8 @@ function lookupInCompiled(set: CompiledSet): PreviousLookup {
         index.set(`${entryType}:${matchValue({ type: entryType, value: matcher.entryValue(i) })}`, i);
       }
     }
-    const entry = index.get(`${type}:${value}`);
-    return entry === undefined ? undefined : matcher.entryDetail(entry);
+    const entry = index.get(`${type}:${matchValue({ type, value })}`);
+    if (entry === undefined || !matcher.entryFeeds(entry).includes(feed)) return undefined;
+    return matcher.entryDetail(entry).sources.find((s) => s.feed === feed)?.firstSeen;
   };
 }

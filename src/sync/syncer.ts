@@ -3,7 +3,7 @@ import { FeedCache } from '../feeds/cache.js';
 import type { ParseReport } from '../feeds/parsers/index.js';
 import { loadCachedFeed, updateFeed, type FetchSettings } from '../feeds/update.js';
 import type { FeedContribution } from '../indicators/build.js';
-import type { Observation } from '../indicators/types.js';
+import { carryListedSince, type ListedSinceSeed, type ObservationList } from '../indicators/observations.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { CompiledSet } from '../match/compiled-set.js';
@@ -19,7 +19,7 @@ const REBUILD_DEBOUNCE_MS = 250;
 interface FeedState {
   config: FeedConfig;
   status: FeedStatus;
-  lastGood?: { observations: readonly Observation[]; listedAt: number };
+  lastGood?: { observations: ObservationList; listedAt: number };
   timer?: NodeJS.Timeout;
   running?: Promise<void>;
 }
@@ -46,6 +46,8 @@ export class Syncer {
   private readonly abort = new AbortController();
   private rebuildTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** First-seen times from the saved set, for feeds loaded again after a restart. */
+  private seed: ((feed: string) => ListedSinceSeed) | undefined;
 
   constructor(private readonly opts: SyncerOptions) {
     this.cache = new FeedCache(opts.config.data_dir);
@@ -80,13 +82,15 @@ export class Syncer {
    * a feed removed since the snapshot was written).
    */
   async loadLocal(): Promise<void> {
-    await this.publisher.publishSnapshot();
+    this.seed = await this.publisher.publishSnapshot();
     await this.loadCachedBodies();
     if (this.hasData()) await this.publisher.rebuild(this.contributions());
   }
 
   /** Fetches every feed once, publishes the result, then schedules each feed on its interval. */
   async run(): Promise<void> {
+    // Every feed with data on disk has taken its first-seen times from the saved set by now.
+    this.seed = undefined;
     await this.fetchAll();
     if (this.stopped) return;
     await this.publisher.rebuild(this.contributions());
@@ -201,11 +205,13 @@ export class Syncer {
 
   private accept(state: FeedState, report: ParseReport, listedAt: number, origin: FeedStatus['origin']): void {
     const recovered = state.status.state === 'failing';
-    state.lastGood = { observations: report.observations, listedAt };
+    const list = report.list;
+    carryListedSince(list, state.lastGood?.observations, this.seed?.(state.config.name), listedAt);
+    state.lastGood = { observations: list, listedAt };
     Object.assign(state.status, {
       state: 'ok',
       origin,
-      entries: report.observations.length,
+      entries: list.size,
       invalid: report.invalid,
       skipped: report.skipped,
       adjusted: report.adjusted,
@@ -213,13 +219,13 @@ export class Syncer {
     });
     if (origin !== 'cache') this.markSuccess(state, listedAt);
     const m = this.opts.metrics;
-    m.feedEntries.set({ feed: state.config.name }, report.observations.length);
+    m.feedEntries.set({ feed: state.config.name }, list.size);
     m.feedInvalid.set({ feed: state.config.name }, report.invalid.count);
     m.feedSkipped.set({ feed: state.config.name }, report.skipped.count);
     if (report.invalid.count) {
       this.log(state).debug({ invalid: report.invalid.count, reasons: report.invalid.reasons }, 'feed has invalid values');
     }
-    if (recovered) this.log(state).info({ entries: report.observations.length }, 'feed recovered');
+    if (recovered) this.log(state).info({ entries: list.size }, 'feed recovered');
   }
 
   /** A 304: the data held is still what the feed lists. */

@@ -45,15 +45,15 @@ export function matcherFor(feeds: TestFeed[], allowlist = '', policy = { block_a
   const contributions: FeedContribution[] = feeds.map((f) => {
     const { body, ...rest } = f;
     const config = feedConfig(rest);
-    return { feed: f.name, confidence: config.confidence, listedAt: now, observations: parseBody(body, rest).observations };
+    return { feed: f.name, confidence: config.confidence, listedAt: now, observations: parseBody(body, rest).list };
   });
   const allow = parseAllowlist(allowlist);
-  const { set } = buildIndicatorSet({
+  const set = buildIndicatorSet({
     version: 1,
     now,
     policy,
     feeds: contributions,
-    allowlists: allow.observations.length ? [{ list: 'allowlist:test', observations: allow.observations }] : [],
+    allowlists: allow.list.size ? [{ list: 'allowlist:test', observations: allow.list }] : [],
   });
   return new Matcher(compileSet(set));
 }

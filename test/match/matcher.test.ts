@@ -92,12 +92,15 @@ t.test('a set survives the trip through bytes and answers the same', async (t) =
 
 t.test('exact-only entries cover their own name alone', async (t) => {
   const { buildIndicatorSet } = await import('../../src/indicators/build.js');
+  const { ObservationList } = await import('../../src/indicators/observations.js');
   const { compileSet } = await import('../../src/match/compile.js');
-  const { set } = buildIndicatorSet({
+  const observations = new ObservationList();
+  observations.push({ type: 'domain', value: 'only.example.com', action: 'block', exactOnly: true });
+  const set = buildIndicatorSet({
     version: 1,
     now: 1,
     policy: { block_at: 70, monitor_at: 40 },
-    feeds: [{ feed: 'rpz', confidence: 90, listedAt: 1, observations: [{ type: 'domain', value: 'only.example.com', action: 'block', exactOnly: true }] }],
+    feeds: [{ feed: 'rpz', confidence: 90, listedAt: 1, observations }],
     allowlists: [],
   });
   const rpz = new Matcher(compileSet(set));

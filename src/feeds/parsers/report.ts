@@ -1,5 +1,6 @@
 import { SluiceError } from '../../errors.js';
 import { normalizeValue } from '../../indicators/normalize/index.js';
+import { ObservationList } from '../../indicators/observations.js';
 import type {
   Observation,
   ObservationAction,
@@ -44,7 +45,8 @@ function addTo(tally: Tally, entry: Rejection): void {
  * in (refanged, retyped, host bits cleared), so nothing is silently kept or dropped.
  */
 export class ParseReport {
-  readonly observations: Observation[] = [];
+  /** The values, by column; `observations` gives them as objects. */
+  readonly list = new ObservationList();
   readonly invalid: Tally = emptyTally();
   readonly skipped: Tally = emptyTally();
   readonly adjusted: Tally = emptyTally();
@@ -70,9 +72,14 @@ export class ParseReport {
       if (facts.firstSeen !== undefined) obs.firstSeen = facts.firstSeen;
       if (facts.exactOnly) obs.exactOnly = true;
       if (canonical.value !== raw.trim()) obs.original = raw.trim();
-      this.observations.push(obs);
+      this.list.push(obs);
     }
     return normalized.values.length;
+  }
+
+  /** Every value as an object: for tests and small lists, not for a million values. */
+  get observations(): Observation[] {
+    return this.list.toArray();
   }
 
   reject(line: number | undefined, value: string, reason: string): void {
