@@ -3,7 +3,6 @@ import { SluiceError } from '../errors.js';
 import { Forwarder } from '../dns/forwarder.js';
 import { QueryHandler } from '../dns/handler.js';
 import { DnsServer } from '../dns/server.js';
-import { closeHttp as closeFeedHttp } from '../feeds/fetch/index.js';
 import { buildApp } from '../http/app.js';
 import { listenHttp, stopHttp } from '../http/server.js';
 import type { Logger } from '../log.js';
@@ -12,7 +11,7 @@ import { MatcherHolder } from '../match/holder.js';
 import { Matcher } from '../match/matcher.js';
 import { Metrics } from '../metrics/registry.js';
 import { ipBytes } from '../dns/addresses.js';
-import { Syncer } from '../sync/syncer.js';
+import { SyncerHost } from '../sync/host.js';
 import type { Config } from '../config/load.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 import { loadRuntimeConfig, openStore, redactedConfig } from './runtime.js';
@@ -24,7 +23,7 @@ export interface Gateway {
   dnsPorts: number[];
   httpPort: number;
   holder: MatcherHolder;
-  syncer: Syncer;
+  syncer: SyncerHost;
   ready: Promise<void>;
   stop(): Promise<void>;
 }
@@ -52,20 +51,23 @@ export async function serveCommand(args: string[]): Promise<number> {
 /**
  * Wires the gateway together:
  *
- *   store snapshot + cached feed bodies ─► first set (before any socket opens)
- *   DNS and HTTP listeners              ─► answer from whatever set is current
- *   syncer                              ─► fetches in the background, swaps in new sets
+ *   syncer thread: snapshot + cached feed bodies ─► first set (before any socket opens)
+ *   DNS and HTTP listeners                       ─► answer from whatever set is current
+ *   syncer thread: fetch, parse, merge, compile  ─► new sets, swapped in whole
+ *
+ * The syncer has a thread of its own so that building a large set never delays an answer.
  */
 export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
-  const metrics = new Metrics({ processMetrics: true });
+  const metrics = new Metrics({ processMetrics: true, part: 'gateway' });
   const holder = new MatcherHolder();
-  const store = openStore(config);
-  const syncer = new Syncer({
+  openStore(config); // refuses a store this version lacks before anything starts
+  const syncer = new SyncerHost({
     config,
-    store,
-    metrics,
     logger: logger.child({ component: 'sync' }),
-    onSet: (set) => holder.swap(new Matcher(set)),
+    onSet: (set) => {
+      holder.swap(new Matcher(set));
+      metrics.setLoaded(set.meta.version, set.meta.counts);
+    },
   });
   await syncer.loadLocal();
 
@@ -92,6 +94,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     metrics,
     logger: logger.child({ component: 'http' }),
     feedStatus: () => syncer.status(),
+    moreMetrics: () => syncer.metricsText(),
     adminClients: AddressSet.fromCidrs(LOOPBACK),
   });
 
@@ -117,8 +120,6 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       await dns.close();
       forwarder.close();
       if (httpServer) await stopHttp(httpServer.server);
-      await closeFeedHttp();
-      await store.close();
     },
   };
 }

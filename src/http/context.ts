@@ -10,6 +10,8 @@ export interface HttpDeps {
   logger: Logger;
   /** Status of every feed, as JSON-ready objects; absent on a gateway without a syncer. */
   feedStatus?: () => unknown[];
+  /** Metrics kept elsewhere (the syncer thread), in the text format, appended to /metrics. */
+  moreMetrics?: () => Promise<string>;
   /** Clients allowed on admin routes when no token is configured. */
   adminClients: AddressSet;
 }

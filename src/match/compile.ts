@@ -107,7 +107,8 @@ function buildTable(entries: readonly IndicatorEntry[]) {
   offsets[count] = total;
 
   // Canonical values are ASCII (punycode names, percent-encoded URLs, hex), one byte a char.
-  const bytes = Buffer.allocUnsafe(total);
+  // Not from Buffer's shared pool: the set's memory may be transferred to another thread.
+  const bytes = Buffer.allocUnsafeSlow(total);
   const hashes = new Uint32Array(count);
   const keyed = entries.filter((e) => e.type !== 'cidr').length;
   const slots = new Uint32Array(tableCapacity(keyed));
@@ -138,7 +139,7 @@ function encodeDetails(entries: readonly IndicatorEntry[], names: NameIndex) {
     total += Buffer.byteLength(t);
   });
   offsets[entries.length] = total;
-  const bytes = Buffer.allocUnsafe(total);
+  const bytes = Buffer.allocUnsafeSlow(total);
   texts.forEach((t, i) => bytes.write(t, offsets[i]!, 'utf8'));
   return { offsets, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, total) };
 }

@@ -1,18 +1,30 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { INDICATOR_TYPES } from '../indicators/types.js';
+
+/**
+ * Which metrics a registry exports. A gateway answers lookups; a syncer fetches feeds. When
+ * they run in different threads or processes, each exports its own part and /metrics joins
+ * the two, so no metric is ever reported twice.
+ */
+export type MetricsPart = 'all' | 'gateway' | 'syncer';
 
 /**
  * Every metric sluice exports, in one place. The names marked "contract" are in DESIGN.md and
- * users build dashboards and alerts on them: they do not change.
+ * users build dashboards and alerts on them: they do not change. A metric outside the chosen
+ * part still works, it is just not exported by this registry.
  */
 export class Metrics {
-  readonly registry = new Registry();
+  private readonly gatewayRegistry = new Registry();
+  private readonly syncerRegistry = new Registry();
+  /** The registry /metrics renders: the chosen part's metrics. */
+  readonly registry: Registry;
 
   /** contract: DNS queries by what was done with them. */
   readonly dnsQueries = new Counter({
     name: 'sluice_dns_queries_total',
     help: 'DNS queries by action: blocked, monitored, forwarded, refused, malformed, servfail, formerr',
     labelNames: ['action'] as const,
-    registers: [this.registry],
+    registers: [this.gatewayRegistry],
   });
 
   /** contract: verdicts given, by indicator type and verdict, over DNS and HTTP. */
@@ -20,7 +32,7 @@ export class Metrics {
     name: 'sluice_verdicts_total',
     help: 'Verdicts given, by type of the value asked about and verdict',
     labelNames: ['type', 'verdict'] as const,
-    registers: [this.registry],
+    registers: [this.gatewayRegistry],
   });
 
   /** contract: block and monitor hits, once for every feed that lists the matched indicator. */
@@ -28,7 +40,7 @@ export class Metrics {
     name: 'sluice_hits_total',
     help: 'Block and monitor hits, by feed listing the matched indicator and its type',
     labelNames: ['feed', 'type'] as const,
-    registers: [this.registry],
+    registers: [this.gatewayRegistry],
   });
 
   /** contract: time to look a value up in the matcher. */
@@ -36,7 +48,7 @@ export class Metrics {
     name: 'sluice_lookup_duration_seconds',
     help: 'Time to look one value up in the current set',
     buckets: [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 1e-3, 1e-2],
-    registers: [this.registry],
+    registers: [this.gatewayRegistry],
   });
 
   /** contract: enforceable indicators in the current set, by type. */
@@ -44,7 +56,7 @@ export class Metrics {
     name: 'sluice_indicators',
     help: 'Indicators in the current set (not allowlisted), by type',
     labelNames: ['type'] as const,
-    registers: [this.registry],
+    registers: [this.gatewayRegistry],
   });
 
   /** contract */
@@ -52,7 +64,7 @@ export class Metrics {
     name: 'sluice_feed_last_success_timestamp_seconds',
     help: 'When each feed last updated successfully (a 304 counts), epoch seconds',
     labelNames: ['feed'] as const,
-    registers: [this.registry],
+    registers: [this.syncerRegistry],
   });
 
   /** contract */
@@ -60,45 +72,58 @@ export class Metrics {
     name: 'sluice_feed_errors_total',
     help: 'Failed feed updates: fetch errors, bodies that are not feeds, updates over the error budget',
     labelNames: ['feed'] as const,
-    registers: [this.registry],
+    registers: [this.syncerRegistry],
   });
 
   /** contract */
   readonly setVersion = new Gauge({
     name: 'sluice_set_version',
     help: 'Version of the indicator set being enforced',
-    registers: [this.registry],
+    registers: [this.gatewayRegistry],
   });
 
   readonly feedEntries = new Gauge({
     name: 'sluice_feed_entries',
     help: 'Valid values in the last good update of each feed',
     labelNames: ['feed'] as const,
-    registers: [this.registry],
+    registers: [this.syncerRegistry],
   });
 
   readonly feedInvalid = new Gauge({
     name: 'sluice_feed_invalid_entries',
     help: 'Invalid values in the last parsed update of each feed',
     labelNames: ['feed'] as const,
-    registers: [this.registry],
+    registers: [this.syncerRegistry],
   });
 
   readonly feedSkipped = new Gauge({
     name: 'sluice_feed_skipped_entries',
     help: 'Rules skipped on purpose in the last parsed update of each feed (not enforceable exactly)',
     labelNames: ['feed'] as const,
-    registers: [this.registry],
+    registers: [this.syncerRegistry],
   });
 
   readonly storeErrors = new Counter({
     name: 'sluice_store_errors_total',
     help: 'Failures to persist or load a set version',
     labelNames: ['operation'] as const,
-    registers: [this.registry],
+    registers: [this.syncerRegistry],
   });
 
-  constructor(options: { processMetrics?: boolean } = {}) {
+  constructor(options: { processMetrics?: boolean; part?: MetricsPart } = {}) {
+    const part = options.part ?? 'all';
+    this.registry =
+      part === 'gateway'
+        ? this.gatewayRegistry
+        : part === 'syncer'
+          ? this.syncerRegistry
+          : Registry.merge([this.gatewayRegistry, this.syncerRegistry]);
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_' });
+  }
+
+  /** Records the set version now enforced and its indicator counts by type. */
+  setLoaded(version: number, counts: Readonly<Record<string, number>>): void {
+    this.setVersion.set(version);
+    for (const type of INDICATOR_TYPES) this.indicators.set({ type }, counts[type] ?? 0);
   }
 }

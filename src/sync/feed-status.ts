@@ -1,3 +1,4 @@
+import type { FeedConfig } from '../config/load.js';
 import type { Tally } from '../feeds/parsers/index.js';
 
 /** What an operator sees about one feed (GET /v1/feeds, sluice sync output). */
@@ -22,3 +23,19 @@ export interface FeedStatus {
 }
 
 export const emptyTally = (): Tally => ({ count: 0, examples: [], reasons: {} });
+
+/** A feed's status before anything is known about it. */
+export function initialStatus(feed: FeedConfig): FeedStatus {
+  return {
+    name: feed.name,
+    url: feed.url,
+    format: feed.format,
+    state: 'pending',
+    origin: 'none',
+    consecutiveFailures: 0,
+    entries: 0,
+    invalid: emptyTally(),
+    skipped: emptyTally(),
+    adjusted: emptyTally(),
+  };
+}

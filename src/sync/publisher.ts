@@ -2,7 +2,6 @@ import type { Config } from '../config/load.js';
 import { parseAllowlist, readAllowlistFile } from '../feeds/allowlist.js';
 import { buildIndicatorSet, matchValue, type AllowContribution, type FeedContribution } from '../indicators/build.js';
 import type { ListedSinceSeed } from '../indicators/observations.js';
-import { INDICATOR_TYPES } from '../indicators/types.js';
 import type { Logger } from '../log.js';
 import { imageToSet, setToImage } from '../match/codec.js';
 import { compileSet } from '../match/compile.js';
@@ -22,8 +21,8 @@ export interface PublisherOptions {
 
 /**
  * Turns feed data into set versions, one at a time: read the allowlists, merge and score,
- * compile, hand the new version to the gateway, then persist it. A persist failure (a full
- * disk, say) is reported and counted while the new version keeps being served.
+ * compile, persist, and hand the new version to the gateway. A persist failure (a full disk,
+ * say) is reported and counted, and the new version is served all the same.
  */
 export class Publisher {
   private chain: Promise<number | undefined> = Promise.resolve(undefined);
@@ -46,9 +45,10 @@ export class Publisher {
       this.opts.logger.warn({ err }, 'cannot load the saved set; starting without it');
       return undefined;
     }
-    this.announce(set);
+    const seed = firstSeenIn(set);
+    this.opts.onSet(set);
     this.opts.logger.info({ version: set.meta.version, entries: set.meta.entries }, 'serving saved set');
-    return firstSeenIn(set);
+    return seed;
   }
 
   /** Queues a rebuild from these contributions; resolves with the new version, if one was made. */
@@ -73,20 +73,14 @@ export class Publisher {
       allowlists,
     });
     const compiled = compileSet(set);
-    this.announce(compiled);
+    // Persisted before it is handed over: the gateway may take the set's memory with it.
+    await this.persist(compiled);
+    this.opts.onSet(compiled);
     this.opts.logger.info(
       { version, entries: set.entries.length, ms: Math.round(performance.now() - started) },
       'new set version',
     );
-    await this.persist(compiled);
     return version;
-  }
-
-  private announce(set: CompiledSet): void {
-    this.opts.onSet(set);
-    const m = this.opts.metrics;
-    m.setVersion.set(set.meta.version);
-    for (const type of INDICATOR_TYPES) m.indicators.set({ type }, set.meta.counts[type] ?? 0);
   }
 
   private async persist(set: CompiledSet): Promise<void> {

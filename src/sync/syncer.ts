@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { CompiledSet } from '../match/compiled-set.js';
 import type { SetStore } from '../store/types.js';
-import { emptyTally, type FeedStatus } from './feed-status.js';
+import { initialStatus, type FeedStatus } from './feed-status.js';
 import { Publisher } from './publisher.js';
 
 /** How many feeds are fetched at once. */
@@ -31,6 +31,8 @@ export interface SyncerOptions {
   logger: Logger;
   /** Called with every new set version, first with the snapshot found at start. */
   onSet: (set: CompiledSet) => void;
+  /** Called whenever a feed's status changes. */
+  onStatus?: (feeds: FeedStatus[]) => void;
   now?: () => number;
 }
 
@@ -151,6 +153,11 @@ export class Syncer {
         this.log(state).warn({ err }, 'cached body of feed is unusable; waiting for a fetch');
       }
     }
+    this.changed();
+  }
+
+  private changed(): void {
+    this.opts.onStatus?.(this.status());
   }
 
   private async fetchAll(): Promise<void> {
@@ -201,6 +208,7 @@ export class Syncer {
       if (this.stopped) return;
       this.fail(state, err as Error);
     }
+    this.changed();
   }
 
   private accept(state: FeedState, report: ParseReport, listedAt: number, origin: FeedStatus['origin']): void {
@@ -266,19 +274,4 @@ export class Syncer {
   private log(state: FeedState): Logger {
     return this.opts.logger.child({ feed: state.config.name });
   }
-}
-
-function initialStatus(feed: FeedConfig): FeedStatus {
-  return {
-    name: feed.name,
-    url: feed.url,
-    format: feed.format,
-    state: 'pending',
-    origin: 'none',
-    consecutiveFailures: 0,
-    entries: 0,
-    invalid: emptyTally(),
-    skipped: emptyTally(),
-    adjusted: emptyTally(),
-  };
 }

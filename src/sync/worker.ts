@@ -1,0 +1,59 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { closeHttp } from '../feeds/fetch/index.js';
+import { rootLogger, setLogLevel } from '../log.js';
+import { setToImage } from '../match/codec.js';
+import { Metrics } from '../metrics/registry.js';
+import { openStore } from '../store/open.js';
+import type { FromSyncer, SyncerWorkerData, ToSyncer } from './messages.js';
+import { Syncer } from './syncer.js';
+
+/**
+ * The syncer thread: fetching, parsing, merging and compiling run here, so a large feed update
+ * never holds up a DNS answer. Each new set is written to the store, then its memory is handed
+ * to the gateway thread whole (transferred, not copied).
+ */
+const port = parentPort!;
+const { config } = workerData as SyncerWorkerData;
+setLogLevel(config.log.level);
+
+const send = (message: FromSyncer, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const metrics = new Metrics({ part: 'syncer' });
+const store = openStore(config);
+const syncer = new Syncer({
+  config,
+  store,
+  metrics,
+  logger: rootLogger().child({ component: 'sync' }),
+  onSet: (set) => {
+    const image = setToImage(set);
+    const buffers = new Set(Object.values(image.sections).map((s) => s.buffer as ArrayBuffer));
+    send({ type: 'set', meta: image.meta, sections: image.sections }, [...buffers]);
+  },
+  onStatus: (feeds) => send({ type: 'status', feeds }),
+});
+
+port.on('message', (message: ToSyncer) => {
+  switch (message.type) {
+    case 'start':
+      void syncer.loadLocal().then(async () => {
+        send({ type: 'loaded' });
+        await syncer.run();
+        send({ type: 'ran' });
+      });
+      return;
+    case 'sync':
+      void syncer.syncFeed(message.feed).then((value) => send({ type: 'reply', id: message.id, value }));
+      return;
+    case 'metrics':
+      void metrics.registry.metrics().then((value) => send({ type: 'reply', id: message.id, value }));
+      return;
+    case 'stop':
+      void syncer
+        .stop()
+        .then(() => Promise.all([closeHttp(), store.close()]))
+        .finally(() => {
+          send({ type: 'stopped' });
+          port.close();
+        });
+  }
+});
