@@ -102,13 +102,18 @@ export function buildBadVersReply(msg: Uint8Array, query: Query): Buffer {
   return buildReply(msg, query, { rcode: RCODE_BADVERS });
 }
 
-function addressRecord(type: number, address: Buffer, ttl: number): Buffer {
+/** A record owned by the question name (a pointer to it), class IN. */
+function questionRecord(type: number, ttl: number, rdata: Buffer): Buffer {
   const fixed = Buffer.alloc(10);
   fixed.writeUInt16BE(type, 0);
   fixed.writeUInt16BE(CLASS_IN, 2);
   fixed.writeUInt32BE(ttl, 4);
-  fixed.writeUInt16BE(address.length, 8);
-  return Buffer.concat([QNAME_POINTER, fixed, address]);
+  fixed.writeUInt16BE(rdata.length, 8);
+  return Buffer.concat([QNAME_POINTER, fixed, rdata]);
+}
+
+function addressRecord(type: number, address: Buffer, ttl: number): Buffer {
+  return questionRecord(type, ttl, address);
 }
 
 /** An SOA owned by the question name; its minimum field caps how long resolvers cache the block. */
@@ -119,13 +124,7 @@ function soaRecord(ttl: number): Buffer {
   timers.writeUInt32BE(600, 8); // retry
   timers.writeUInt32BE(86400, 12); // expire
   timers.writeUInt32BE(ttl, 16); // minimum: the negative-caching TTL (RFC 2308)
-  const rdata = Buffer.concat([SOA_MNAME, SOA_RNAME, timers]);
-  const fixed = Buffer.alloc(10);
-  fixed.writeUInt16BE(TYPE_SOA, 0);
-  fixed.writeUInt16BE(CLASS_IN, 2);
-  fixed.writeUInt32BE(ttl, 4);
-  fixed.writeUInt16BE(rdata.length, 8);
-  return Buffer.concat([QNAME_POINTER, fixed, rdata]);
+  return questionRecord(TYPE_SOA, ttl, Buffer.concat([SOA_MNAME, SOA_RNAME, timers]));
 }
 
 function optRecord(extendedRcode: number, options: Buffer[]): Buffer {
