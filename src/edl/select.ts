@@ -1,6 +1,7 @@
 import type { IndicatorType } from '../indicators/types.js';
 import type { Matcher } from '../match/matcher.js';
 import { ipListLines } from './ip-lines.js';
+import { normalizeUrl, parseAddress } from '../indicators/normalize/index.js';
 
 /** The lists firewalls pull: addresses and networks, domain names, URLs, file hashes. */
 export const LIST_KINDS = ['ip', 'domain', 'url', 'hash'] as const;
@@ -37,6 +38,7 @@ export function selectEntries(matcher: Matcher, filter: ListFilter): number[] {
     if (!types.has(matcher.entryType(e)) || matcher.entryAllowed(e)) continue;
     if (matcher.entryScore(e) < minScore || matcher.entryFeeds(e).length === 0) continue;
     if (feedIndex >= 0 && !meta.feedSets[matcher.set.feedSets[e]!]!.includes(feedIndex)) continue;
+    if (coveredByAllow(matcher, e)) continue;
     out.push(e);
   }
   const values = new Map(out.map((e) => [e, matcher.entryValue(e)]));
@@ -47,6 +49,21 @@ export function selectEntries(matcher: Matcher, filter: ListFilter): number[] {
     const vb = values.get(b)!;
     return va < vb ? -1 : va > vb ? 1 : 0;
   });
+}
+
+/**
+ * Whether an allow entry elsewhere decides this entry's own value: an allowlisted parent of a
+ * listed name, or an allowlisted host of a listed URL. Such entries never go in a list, since
+ * the firewall would then block what the verdict endpoint allows. (Addresses inside allowed
+ * networks are carved out of IP lists instead.)
+ */
+function coveredByAllow(matcher: Matcher, entry: number): boolean {
+  const type = matcher.entryType(entry);
+  const value = matcher.entryValue(entry);
+  if (type === 'domain') return matcher.lookupDomain(value)?.allowed === true;
+  if (type !== 'url') return false;
+  const url = normalizeUrl(value, { query: true });
+  return matcher.lookupUrl(url, parseAddress(url.host))?.allowed === true;
 }
 
 /** The lines of a list: entry values, with allowlisted addresses carved out of IP networks. */

@@ -19,3 +19,15 @@ t.test('carving an address out of a network keeps every other address', async (t
   t.equal(covered, 255, 'all 256 addresses but the allowed one');
   t.notOk(lines.some((l) => l === '203.0.113.77' || l.startsWith('203.0.113.76/')), 'the allowed address is in no line');
 });
+
+t.test('domain and URL lists leave out what an allowlisted parent or host allows', async (t) => {
+  const m = matcherFor(
+    [
+      { name: 'd', format: 'text', type: 'domain', body: 'ads.shop.example.net\nbad.example.org\nimg.cdn.example.com\n' },
+      { name: 'u', format: 'text', type: 'url', body: 'http://files.shop.example.net/x.exe\nhttp://bad.example.org/y\n' },
+    ],
+    'shop.example.net\ncdn.example.com\n',
+  );
+  t.same(listLines(m, { kind: 'domain' }), ['bad.example.org']);
+  t.same(listLines(m, { kind: 'url' }), ['http://bad.example.org/y']);
+});
