@@ -35,7 +35,7 @@ export function makeDomains(count, seed = 1, tag = 'x') {
 export function buildMatcher(domains) {
   const observations = new ObservationList();
   for (const value of domains) observations.push({ type: 'domain', value, action: 'block' });
-  const set = buildIndicatorSet({
+  const { set } = buildIndicatorSet({
     version: 1,
     now: 1_700_000_000,
     policy: { block_at: 70, monitor_at: 40 },

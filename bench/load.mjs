@@ -29,7 +29,7 @@ const memory = () => {
 const t0 = performance.now();
 const report = parseFeedBody(feed, body, 'text/plain', 0.5);
 const t1 = performance.now();
-const set = buildIndicatorSet({
+const { set } = buildIndicatorSet({
   version: 1,
   now: 1_700_000_000,
   policy: { block_at: 70, monitor_at: 40 },

@@ -29,14 +29,29 @@ const size = z.union([z.string(), z.number()]).transform((v, ctx) => {
 });
 
 const hostPort = z.string().refine((v) => parseHostPort(v) !== undefined, {
-  message: 'must be host:port, such as 127.0.0.1:5353 or [::1]:5353',
+  message: 'must be address:port, such as 127.0.0.1:5353 or [::1]:5353',
 });
 
 const addressPort = z.string().refine((v) => isIP(parseHostPort(v)?.host ?? '') !== 0, {
   message: 'must be an address and port, such as 9.9.9.9:53 or [2620:fe::fe]:53 (no host names)',
 });
 
-const cidrText = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be a CIDR such as 10.0.0.0/8');
+const cidrText = z.string().refine(isCidr, { message: 'must be a CIDR such as 10.0.0.0/8 or ::1/128' });
+
+/** Strict CIDR text: a valid address and a prefix length within its family's width. */
+function isCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/');
+  const family = isIP(address ?? '');
+  if (rest.length || family === 0 || !/^\d{1,3}$/.test(prefix ?? '')) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Shortest feed interval: a remote feed polled in a tight loop would hammer its publisher.
+ * A local file costs nobody else anything, so it may be re-read every second.
+ */
+const MIN_REMOTE_INTERVAL_MS = 10_000;
+const MIN_LOCAL_INTERVAL_MS = 1_000;
 
 const column = z.union([z.string().min(1), z.number().int().min(0)]);
 
@@ -70,6 +85,23 @@ const jsonOptions = z
   })
   .prefault({});
 
+const decayModel = z.strictObject({
+  lifetime: duration('lifetime'), // after last seen; a source this old no longer counts
+  speed: z.number().positive().max(100), // 1 linear, above 1 fast at first, below 1 slow at first
+});
+
+const DAY_MS = 86_400_000;
+const decayDefaults = {
+  ipv4: { lifetime: 14 * DAY_MS, speed: 1 },
+  ipv6: { lifetime: 14 * DAY_MS, speed: 1 },
+  cidr: { lifetime: 30 * DAY_MS, speed: 1 },
+  domain: { lifetime: 30 * DAY_MS, speed: 1 },
+  url: { lifetime: 30 * DAY_MS, speed: 1 },
+  md5: { lifetime: 365 * DAY_MS, speed: 0.5 },
+  sha1: { lifetime: 365 * DAY_MS, speed: 0.5 },
+  sha256: { lifetime: 365 * DAY_MS, speed: 0.5 },
+};
+
 export const feedSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, _ . -'),
   url: z.string().min(1), // https URL, or a local path relative to the config file
@@ -78,17 +110,23 @@ export const feedSchema = z.strictObject({
   confidence: z.number().int().min(0).max(100).default(75),
   interval: duration('interval').default(3_600_000),
   enabled: z.boolean().default(true),
+  action: z.enum(['block', 'monitor']).default('block'), // monitor: alone, never blocks (trial run)
   timeout: duration('timeout').optional(), // overrides sync.timeout
   max_bytes: size.optional(), // overrides sync.max_bytes
   headers: z.record(z.string(), z.string()).default({}), // extra request headers, such as auth
   csv: csvOptions,
   json: jsonOptions,
+}).superRefine((feed, ctx) => {
+  const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(feed.url);
+  const floor = remote ? MIN_REMOTE_INTERVAL_MS : MIN_LOCAL_INTERVAL_MS;
+  if (feed.interval < floor) {
+    ctx.addIssue({ code: 'custom', path: ['interval'], message: `interval must be at least ${floor / 1000}s for a ${remote ? 'remote' : 'local'} feed` });
+  }
 });
 
-const allowEntry = z.union([
-  z.strictObject({ path: z.string().min(1) }),
-  z.strictObject({ value: z.string().min(1), reason: z.string().optional() }),
-]);
+const allowEntry = z.union([z.strictObject({ path: z.string().min(1) }), z.strictObject({ value: z.string().min(1), reason: z.string().optional() })], {
+  error: 'each allowlist entry is {path: FILE} or {value: VALUE, reason: TEXT}',
+});
 
 export const configSchema = z.strictObject({
   data_dir: z.string().default('./data'),
@@ -111,6 +149,16 @@ export const configSchema = z.strictObject({
     })
     .prefault({})
     .refine((p) => p.monitor_at <= p.block_at, { message: 'must not exceed block_at', path: ['monitor_at'] }),
+  scoring: z
+    .strictObject({
+      decay: z
+        .strictObject(Object.fromEntries(Object.keys(decayDefaults).map((t) => [t, decayModel.optional()])))
+        .prefault({})
+        .transform((d) => ({ ...decayDefaults, ...Object.fromEntries(Object.entries(d).filter(([, v]) => v)) })),
+      // Scores are recomputed at least this often, so ageing goes on while feeds are quiet.
+      rescore_interval: duration('rescore_interval').default(3_600_000),
+    })
+    .prefault({}),
   dns: z
     .strictObject({
       listen: z.array(hostPort).default(['127.0.0.1:5353']),
@@ -123,7 +171,11 @@ export const configSchema = z.strictObject({
         })
         .prefault({}),
       allow_clients: z.array(cidrText).default(['127.0.0.0/8', '::1/128']),
-      block_ttl: z.number().int().min(0).max(86_400).default(60), // seconds, for block answers
+      // For block answers (sinkhole records, and the SOA that sets negative caching).
+      block_ttl: duration('block_ttl')
+        .refine((ms) => ms <= 86_400_000, { message: 'block_ttl must be at most 1d' })
+        .transform((ms) => Math.floor(ms / 1000))
+        .default(60),
       upstream_timeout: duration('upstream_timeout').default(2_000),
     })
     .prefault({}),

@@ -1,5 +1,5 @@
 import type { ObservationList } from './observations.js';
-import { combineConfidences } from './score.js';
+import { combineScores, DEFAULT_DECAY, sourceScore, type DecayModels } from './score.js';
 import type { AllowRecord, IndicatorEntry, IndicatorSet, Policy, SourceRecord } from './set.js';
 import type { Canonical, IndicatorType } from './types.js';
 
@@ -10,6 +10,8 @@ export interface FeedContribution {
   confidence: number;
   /** When the feed last listed these values (its last successful fetch), epoch seconds. */
   listedAt: number;
+  /** monitor: the feed's listings alone never block (a new feed on trial). */
+  action?: 'block' | 'monitor';
   observations: ObservationList;
 }
 
@@ -27,6 +29,14 @@ export interface BuildInput {
   policy: Policy;
   feeds: readonly FeedContribution[];
   allowlists: readonly AllowContribution[];
+  /** Per-type ageing; DEFAULT_DECAY when absent. */
+  decay?: DecayModels;
+}
+
+export interface BuildResult {
+  set: IndicatorSet;
+  /** Indicators left out because every source listing them is older than its lifetime. */
+  expired: number;
 }
 
 /**
@@ -46,7 +56,7 @@ const NO_TAGS: string[] = Object.freeze([]) as unknown as string[];
  * Pure: the same input gives the same set. The entries are working objects for compiling;
  * nothing keeps them once the compiled set exists.
  */
-export function buildIndicatorSet(input: BuildInput): IndicatorSet {
+export function buildIndicatorSet(input: BuildInput): BuildResult {
   // One map per type, keyed by matchValue: no composite key string is built per value.
   const index = new Map<IndicatorType, Map<string, IndicatorEntry>>();
   const entries: IndicatorEntry[] = [];
@@ -82,8 +92,12 @@ export function buildIndicatorSet(input: BuildInput): IndicatorSet {
     }
   }
 
-  for (const entry of entries) finish(entry);
-  return { version: input.version, createdAt: input.now, policy: input.policy, entries };
+  const decay = input.decay ?? DEFAULT_DECAY;
+  const kept = entries.filter((entry) => finish(entry, input.now, decay));
+  return {
+    set: { version: input.version, createdAt: input.now, policy: input.policy, entries: kept },
+    expired: entries.length - kept.length,
+  };
 }
 
 function addAllow(entry: IndicatorEntry, record: AllowRecord): void {
@@ -112,6 +126,7 @@ function addSource(entry: IndicatorEntry, feed: FeedContribution, i: number, now
     firstSeen: Math.min(list.listedSince?.[i] ?? now, extra?.firstSeen ?? now, feed.listedAt),
     lastSeen: feed.listedAt,
   };
+  if (feed.action === 'monitor') source.monitorOnly = true;
   if (extra?.tags?.length) source.tags = extra.tags;
   const line = list.line(i);
   if (line !== undefined) source.line = line;
@@ -119,20 +134,38 @@ function addSource(entry: IndicatorEntry, feed: FeedContribution, i: number, now
   entry.sources.push(source);
 }
 
-function finish(entry: IndicatorEntry): void {
-  const { sources } = entry;
-  if (sources.length === 0) {
+/**
+ * Scores an entry as of `now`: each source decayed by its age, expired sources dropped, the
+ * rest combined. Returns false when nothing keeps the entry in the set (every source expired
+ * and no allow record).
+ */
+function finish(entry: IndicatorEntry, now: number, decay: DecayModels): boolean {
+  if (entry.sources.length === 0) {
     entry.exactOnly = false;
-    return;
+    return entry.allow.length > 0;
   }
-  if (sources.length === 1) {
-    entry.score = combineConfidences([sources[0]!.confidence]);
-    if (sources[0]!.tags?.length) entry.tags = sources[0]!.tags;
-    return;
+  const model = decay[entry.type];
+  const live = entry.sources.filter((s) => sourceScore(s.confidence, now - s.lastSeen, model) > 0);
+  if (live.length === 0) {
+    entry.sources = [];
+    entry.exactOnly = false;
+    return entry.allow.length > 0;
   }
-  sources.sort((a, b) => (a.feed < b.feed ? -1 : a.feed > b.feed ? 1 : 0));
-  entry.score = combineConfidences(sources.map((s) => s.confidence));
-  const tags = new Set<string>();
-  for (const s of sources) for (const t of s.tags ?? []) tags.add(t);
-  if (tags.size) entry.tags = [...tags];
+  if (live.length > 1) live.sort((a, b) => (a.feed < b.feed ? -1 : a.feed > b.feed ? 1 : 0));
+  entry.sources = live;
+
+  const scores = live.map((s) => sourceScore(s.confidence, now - s.lastSeen, model));
+  entry.score = combineScores(scores);
+  // Sources from monitor-only feeds add to the score but cannot make it a block on their own.
+  if (live.some((s) => s.monitorOnly)) {
+    entry.blockScore = combineScores(scores.filter((_, i) => !live[i]!.monitorOnly));
+  }
+  if (live.length === 1) {
+    if (live[0]!.tags?.length) entry.tags = live[0]!.tags;
+  } else {
+    const tags = new Set<string>();
+    for (const s of live) for (const t of s.tags ?? []) tags.add(t);
+    if (tags.size) entry.tags = [...tags];
+  }
+  return true;
 }

@@ -11,6 +11,8 @@ export interface SourceRecord {
   line?: number;
   /** The text as the feed wrote it, when it differs from the canonical value. */
   original?: string;
+  /** Set when the feed runs in monitor mode: this source alone never blocks. */
+  monitorOnly?: boolean;
 }
 
 /** Why an indicator is never enforced: an allowlist line, or an exception in a feed. */
@@ -34,6 +36,8 @@ export interface IndicatorEntry {
   sources: SourceRecord[];
   allow: AllowRecord[];
   tags: string[];
+  /** The score of the sources that may block, when some source is monitor-only. */
+  blockScore?: number;
 }
 
 /** Block and monitor thresholds on the 0-100 score. */

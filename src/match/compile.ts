@@ -49,7 +49,10 @@ export function compileSet(set: IndicatorSet): CompiledSet {
       feedSetIndex.set(setKey, setIdx);
     }
     feedSets[i] = setIdx;
-    if (e.sources.length && !e.allow.length) counts[e.type] = (counts[e.type] ?? 0) + 1;
+    // What the gauge counts: entries that can give a block or monitor verdict.
+    if (e.sources.length && !e.allow.length && e.score >= set.policy.monitor_at) {
+      counts[e.type] = (counts[e.type] ?? 0) + 1;
+    }
   });
 
   const { table, bloom } = buildTable(entries);

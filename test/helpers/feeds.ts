@@ -48,7 +48,7 @@ export function matcherFor(feeds: TestFeed[], allowlist = '', policy = { block_a
     return { feed: f.name, confidence: config.confidence, listedAt: now, observations: parseBody(body, rest).list };
   });
   const allow = parseAllowlist(allowlist);
-  const set = buildIndicatorSet({
+  const { set } = buildIndicatorSet({
     version: 1,
     now,
     policy,

@@ -96,7 +96,7 @@ t.test('exact-only entries cover their own name alone', async (t) => {
   const { compileSet } = await import('../../src/match/compile.js');
   const observations = new ObservationList();
   observations.push({ type: 'domain', value: 'only.example.com', action: 'block', exactOnly: true });
-  const set = buildIndicatorSet({
+  const { set } = buildIndicatorSet({
     version: 1,
     now: 1,
     policy: { block_at: 70, monitor_at: 40 },
