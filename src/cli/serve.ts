@@ -61,6 +61,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const metrics = new Metrics({ processMetrics: true, part: 'gateway' });
   const holder = new MatcherHolder();
   openStore(config); // refuses a store this version lacks before anything starts
+
+  // Everything that can refuse the config is built before the syncer thread exists, so a
+  // refusal ends the process instead of leaving a thread behind that keeps it alive.
+  const forwarder = new Forwarder(
+    config.dns.upstream.map((u) => parseHostPort(u)!),
+    config.dns.upstream_timeout,
+  );
   const syncer = new SyncerHost({
     config,
     logger: logger.child({ component: 'sync' }),
@@ -69,12 +76,6 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       metrics.setLoaded(set.meta.version, set.meta.counts);
     },
   });
-  await syncer.loadLocal();
-
-  const forwarder = new Forwarder(
-    config.dns.upstream.map((u) => parseHostPort(u)!),
-    config.dns.upstream_timeout,
-  );
   const handler = new QueryHandler({
     holder,
     metrics,
@@ -100,11 +101,15 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
 
   let httpServer: Awaited<ReturnType<typeof listenHttp>> | undefined;
   try {
+    // The saved set is published before any socket opens, so no query sees an empty gateway.
+    await syncer.loadLocal();
     await dns.listen(config.dns.listen.map((l) => parseHostPort(l)!));
     const { host, port } = parseHostPort(config.http.listen)!;
     httpServer = await listenHttp(http, host, port);
   } catch (err) {
     await dns.close();
+    forwarder.close();
+    await syncer.stop();
     throw new SluiceError('SLUICE_ERR_LISTEN', `cannot listen: ${(err as Error).message}`, { cause: err });
   }
 

@@ -9,6 +9,8 @@ export interface CachedMeta extends Validators {
   fetchedAt: number;
   /** Epoch seconds of the last fetch that confirmed it (a 304 or the same body). */
   confirmedAt: number;
+  /** SHA-256 of the body, so an identical body is known without parsing it again. */
+  digest?: string;
 }
 
 /**

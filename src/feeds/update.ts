@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { FeedParseError } from '../errors.js';
 import type { FeedConfig } from '../config/load.js';
 import type { TypeHint } from '../indicators/types.js';
@@ -56,12 +57,20 @@ export async function updateFeed(feed: FeedConfig, ctx: UpdateContext): Promise<
     await ctx.cache.touch(feed.name, { ...meta!, confirmedAt: ctx.now }).catch(() => undefined);
     return { kind: 'unchanged' };
   }
+  // The same bytes as the last good body (a local file read again, a server without
+  // validators) change nothing: no parse, no new set version.
+  const digest = createHash('sha256').update(outcome.body).digest('hex');
+  if (ctx.holdsLastGood && meta?.digest === digest) {
+    await ctx.cache.touch(feed.name, { ...meta, confirmedAt: ctx.now }).catch(() => undefined);
+    return { kind: 'unchanged' };
+  }
   const report = parseFeedBody(feed, outcome.body, outcome.contentType, ctx.settings.max_invalid_share);
   try {
     await ctx.cache.write(feed.name, outcome.body, {
       url: feed.url,
       fetchedAt: ctx.now,
       confirmedAt: ctx.now,
+      digest,
       ...(outcome.etag ? { etag: outcome.etag } : {}),
       ...(outcome.lastModified ? { lastModified: outcome.lastModified } : {}),
     });
@@ -100,7 +109,8 @@ export function parseFeedBody(
     checkBudget(report, maxInvalidShare);
     report.list.seal();
   } catch (err) {
-    if (err instanceof FeedParseError) throw err.forFeed(feed.name);
+    // The report goes with the error: an operator must see which values sank the update.
+    if (err instanceof FeedParseError) throw err.forFeed(feed.name, report);
     throw err;
   }
   return report;

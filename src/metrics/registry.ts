@@ -22,7 +22,7 @@ export class Metrics {
   /** contract: DNS queries by what was done with them. */
   readonly dnsQueries = new Counter({
     name: 'sluice_dns_queries_total',
-    help: 'DNS queries by action: blocked, monitored, forwarded, refused, malformed, servfail, formerr',
+    help: 'DNS queries by action: blocked, monitored, forwarded, refused, malformed, servfail, notimp, badvers',
     labelNames: ['action'] as const,
     registers: [this.gatewayRegistry],
   });
@@ -54,7 +54,7 @@ export class Metrics {
   /** contract: enforceable indicators in the current set, by type. */
   readonly indicators = new Gauge({
     name: 'sluice_indicators',
-    help: 'Indicators in the current set (not allowlisted), by type',
+    help: 'Indicators in the current set that score at least monitor_at and are not allowlisted, by type',
     labelNames: ['type'] as const,
     registers: [this.gatewayRegistry],
   });

@@ -2,6 +2,7 @@ import type { Config } from '../config/load.js';
 import { parseAllowlist, readAllowlistFile } from '../feeds/allowlist.js';
 import { buildIndicatorSet, matchValue, type AllowContribution, type FeedContribution } from '../indicators/build.js';
 import type { ListedSinceSeed } from '../indicators/observations.js';
+import type { DecayModels } from '../indicators/score.js';
 import type { Logger } from '../log.js';
 import { imageToSet, setToImage } from '../match/codec.js';
 import { compileSet } from '../match/compile.js';
@@ -15,7 +16,11 @@ export interface PublisherOptions {
   store: SetStore;
   metrics: Metrics;
   logger: Logger;
-  onSet: (set: CompiledSet) => void;
+  /**
+   * Receives each new set. `handover` says the publisher is done with it, so its memory may be
+   * taken (transferred to another thread); otherwise it must be copied if it is moved.
+   */
+  onSet: (set: CompiledSet, handover: boolean) => void;
   now?: () => number;
 }
 
@@ -27,6 +32,7 @@ export interface PublisherOptions {
 export class Publisher {
   private chain: Promise<number | undefined> = Promise.resolve(undefined);
   private readonly allowlists = new Map<string, AllowContribution>();
+  private readonly warned = new Map<string, string>();
 
   constructor(private readonly opts: PublisherOptions) {}
 
@@ -45,8 +51,9 @@ export class Publisher {
       this.opts.logger.warn({ err }, 'cannot load the saved set; starting without it');
       return undefined;
     }
+    // Kept here for first-seen lookups while cached feeds load, so not handed over.
     const seed = firstSeenIn(set);
-    this.opts.onSet(set);
+    this.opts.onSet(set, false);
     this.opts.logger.info({ version: set.meta.version, entries: set.meta.entries }, 'serving saved set');
     return seed;
   }
@@ -65,19 +72,20 @@ export class Publisher {
     const started = performance.now();
     const allowlists = await this.readAllowlists();
     const version = await this.opts.store.nextVersion();
-    const set = buildIndicatorSet({
+    const { set, expired } = buildIndicatorSet({
       version,
       now: Math.floor((this.opts.now?.() ?? Date.now()) / 1000),
       policy: this.opts.config.policy,
       feeds,
       allowlists,
+      decay: decayModels(this.opts.config),
     });
     const compiled = compileSet(set);
     // Persisted before it is handed over: the gateway may take the set's memory with it.
     await this.persist(compiled);
-    this.opts.onSet(compiled);
+    this.opts.onSet(compiled, true);
     this.opts.logger.info(
-      { version, entries: set.entries.length, ms: Math.round(performance.now() - started) },
+      { version, entries: set.entries.length, expired, ms: Math.round(performance.now() - started) },
       'new set version',
     );
     return version;
@@ -118,7 +126,11 @@ export class Publisher {
     return out;
   }
 
+  /** Warns about an allowlist's invalid lines once per content, not on every rebuild. */
   private warnInvalid(list: string, count: number, examples: unknown[]): void {
+    const said = JSON.stringify([count, examples]);
+    if (this.warned.get(list) === said) return;
+    this.warned.set(list, said);
     if (count) this.opts.logger.warn({ allowlist: list, invalid: count, examples }, 'allowlist has invalid lines');
   }
 }
@@ -139,4 +151,13 @@ function firstSeenIn(set: CompiledSet): (feed: string) => ListedSinceSeed {
     if (entry === undefined || !matcher.entryFeeds(entry).includes(feed)) return undefined;
     return matcher.entryDetail(entry).sources.find((s) => s.feed === feed)?.firstSeen;
   };
+}
+
+/** The config's ageing per type, in the seconds the score model counts in. */
+function decayModels(config: Config): DecayModels {
+  const out = {} as DecayModels;
+  for (const [type, model] of Object.entries(config.scoring.decay)) {
+    out[type as keyof DecayModels] = { lifetime: model!.lifetime / 1000, speed: model!.speed };
+  }
+  return out;
 }

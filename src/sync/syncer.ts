@@ -1,6 +1,8 @@
+import { stat } from 'node:fs/promises';
 import type { Config, FeedConfig } from '../config/load.js';
 import { FeedCache } from '../feeds/cache.js';
-import type { ParseReport } from '../feeds/parsers/index.js';
+import { ParseReport } from '../feeds/parsers/index.js';
+import { FeedParseError } from '../errors.js';
 import { loadCachedFeed, updateFeed, type FetchSettings } from '../feeds/update.js';
 import type { FeedContribution } from '../indicators/build.js';
 import { carryListedSince, type ListedSinceSeed, type ObservationList } from '../indicators/observations.js';
@@ -15,13 +17,15 @@ import { Publisher } from './publisher.js';
 const FETCH_CONCURRENCY = 4;
 /** Updates that land within this window are folded into one new set version. */
 const REBUILD_DEBOUNCE_MS = 250;
+/** How often allowlist files are checked for edits. */
+const ALLOWLIST_CHECK_MS = 15_000;
 
 interface FeedState {
   config: FeedConfig;
   status: FeedStatus;
   lastGood?: { observations: ObservationList; listedAt: number };
   timer?: NodeJS.Timeout;
-  running?: Promise<void>;
+  running?: Promise<boolean>;
 }
 
 export interface SyncerOptions {
@@ -29,8 +33,8 @@ export interface SyncerOptions {
   store: SetStore;
   metrics: Metrics;
   logger: Logger;
-  /** Called with every new set version, first with the snapshot found at start. */
-  onSet: (set: CompiledSet) => void;
+  /** Called with every new set version, first with the snapshot found at start (see Publisher). */
+  onSet: (set: CompiledSet, handover: boolean) => void;
   /** Called whenever a feed's status changes. */
   onStatus?: (feeds: FeedStatus[]) => void;
   now?: () => number;
@@ -47,6 +51,8 @@ export class Syncer {
   private readonly publisher: Publisher;
   private readonly abort = new AbortController();
   private rebuildTimer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private allowlistStamp = '';
   private stopped = false;
   /** First-seen times from the saved set, for feeds loaded again after a restart. */
   private seed: ((feed: string) => ListedSinceSeed) | undefined;
@@ -56,6 +62,11 @@ export class Syncer {
     this.publisher = new Publisher(opts);
     for (const feed of opts.config.feeds.filter((f) => f.enabled)) {
       this.feeds.set(feed.name, { config: feed, status: initialStatus(feed) });
+      // Every feed has its series from the start: a feed that never succeeded shows as
+      // last success 0 (infinitely stale), so staleness alerts catch it too.
+      opts.metrics.feedErrors.inc({ feed: feed.name }, 0);
+      opts.metrics.feedLastSuccess.set({ feed: feed.name }, 0);
+      opts.metrics.feedEntries.set({ feed: feed.name }, 0);
     }
   }
 
@@ -97,6 +108,31 @@ export class Syncer {
     if (this.stopped) return;
     await this.publisher.rebuild(this.contributions());
     for (const state of this.feeds.values()) this.schedule(state);
+    // Ageing goes on while feeds are quiet, and allowlist edits apply without a restart.
+    this.every(this.opts.config.scoring.rescore_interval, () => this.requestRebuild());
+    this.allowlistStamp = await this.stampAllowlists();
+    this.every(ALLOWLIST_CHECK_MS, async () => {
+      const stamp = await this.stampAllowlists();
+      if (stamp !== this.allowlistStamp) this.requestRebuild();
+      this.allowlistStamp = stamp;
+    });
+  }
+
+  private every(ms: number, fn: () => unknown): void {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  /** Size and modification time of every allowlist file, as one string to compare. */
+  private async stampAllowlists(): Promise<string> {
+    const parts: string[] = [];
+    for (const entry of this.opts.config.allowlist) {
+      if (!('path' in entry)) continue;
+      const info = await stat(entry.path).catch(() => undefined);
+      parts.push(`${entry.path}:${info?.size ?? -1}:${info?.mtimeMs ?? -1}`);
+    }
+    return parts.join('|');
   }
 
   /** Fetches every feed once and writes one new version (`sluice sync --once`). */
@@ -112,8 +148,7 @@ export class Syncer {
   async syncFeed(name: string): Promise<boolean> {
     const state = this.feeds.get(name);
     if (!state) return false;
-    await this.runFeed(state);
-    this.requestRebuild();
+    if (await this.runFeed(state)) this.requestRebuild();
     return true;
   }
 
@@ -121,6 +156,7 @@ export class Syncer {
     this.stopped = true;
     this.abort.abort();
     clearTimeout(this.rebuildTimer);
+    for (const timer of this.timers) clearInterval(timer);
     for (const state of this.feeds.values()) clearTimeout(state.timer);
     await Promise.allSettled([...this.feeds.values()].map((s) => s.running));
   }
@@ -136,6 +172,7 @@ export class Syncer {
       out.push({
         feed: s.config.name,
         confidence: s.config.confidence,
+        action: s.config.action,
         listedAt: s.lastGood.listedAt,
         observations: s.lastGood.observations,
       });
@@ -172,22 +209,25 @@ export class Syncer {
     if (this.stopped) return;
     clearTimeout(state.timer);
     state.timer = setTimeout(async () => {
-      await this.runFeed(state);
-      this.requestRebuild();
+      if (await this.runFeed(state)) this.requestRebuild();
       this.schedule(state);
     }, state.config.interval);
     state.timer.unref();
   }
 
-  /** One update of one feed; never throws: failures become status, metrics and one warning. */
-  private runFeed(state: FeedState): Promise<void> {
+  /**
+   * One update of one feed; never throws: failures become status, metrics and one warning.
+   * Resolves true when the feed's data changed, so a new set version is worth building.
+   */
+  private runFeed(state: FeedState): Promise<boolean> {
     state.running ??= this.updateOnce(state).finally(() => {
       state.running = undefined;
     });
     return state.running;
   }
 
-  private async updateOnce(state: FeedState): Promise<void> {
+  private async updateOnce(state: FeedState): Promise<boolean> {
+    let changed = false;
     const now = this.now();
     state.status.lastAttempt = now;
     try {
@@ -201,14 +241,16 @@ export class Syncer {
       const origin = /^https?:/i.test(state.config.url) ? 'network' : 'file';
       if (result.kind === 'unchanged') this.confirm(state, now, origin);
       else this.accept(state, result.report, now, origin);
+      changed = result.kind === 'updated';
       if (result.kind === 'updated' && result.cacheError) {
         this.log(state).warn({ err: result.cacheError }, 'cannot keep the feed body in data_dir');
       }
     } catch (err) {
-      if (this.stopped) return;
+      if (this.stopped) return false;
       this.fail(state, err as Error);
     }
     this.changed();
+    return changed;
   }
 
   private accept(state: FeedState, report: ParseReport, listedAt: number, origin: FeedStatus['origin']): void {
@@ -225,7 +267,8 @@ export class Syncer {
       adjusted: report.adjusted,
       consecutiveFailures: 0,
     });
-    if (origin !== 'cache') this.markSuccess(state, listedAt);
+    // From the cache, the last success is when that body was last confirmed, before the restart.
+    this.markSuccess(state, listedAt);
     const m = this.opts.metrics;
     m.feedEntries.set({ feed: state.config.name }, list.size);
     m.feedInvalid.set({ feed: state.config.name }, report.invalid.count);
@@ -253,6 +296,12 @@ export class Syncer {
 
   private fail(state: FeedState, err: Error): void {
     const first = state.status.consecutiveFailures === 0;
+    if (err instanceof FeedParseError && err.found instanceof ParseReport) {
+      const found = err.found;
+      Object.assign(state.status, { invalid: found.invalid, skipped: found.skipped, adjusted: found.adjusted });
+      this.opts.metrics.feedInvalid.set({ feed: state.config.name }, found.invalid.count);
+      this.opts.metrics.feedSkipped.set({ feed: state.config.name }, found.skipped.count);
+    }
     state.status.consecutiveFailures++;
     state.status.lastError = err.message;
     state.status.state = 'failing';

@@ -24,10 +24,11 @@ const syncer = new Syncer({
   store,
   metrics,
   logger: rootLogger().child({ component: 'sync' }),
-  onSet: (set) => {
+  onSet: (set, handover) => {
     const image = setToImage(set);
-    const buffers = new Set(Object.values(image.sections).map((s) => s.buffer as ArrayBuffer));
-    send({ type: 'set', meta: image.meta, sections: image.sections }, [...buffers]);
+    // A set this thread is done with moves without a copy; one it still reads is copied.
+    const buffers = handover ? [...new Set(Object.values(image.sections).map((s) => s.buffer as ArrayBuffer))] : [];
+    send({ type: 'set', meta: image.meta, sections: image.sections }, buffers);
   },
   onStatus: (feeds) => send({ type: 'status', feeds }),
 });

@@ -2,7 +2,7 @@
 // a refresh, and every answer comes from one complete version, never an empty one.
 import t from 'tap';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dnsPacket from 'dns-packet';
@@ -27,7 +27,7 @@ t.test('PUB-043: queries keep their latency while a 200k set is rebuilt every fe
       `dns: { listen: ["127.0.0.1:0"], upstream: ["127.0.0.1:${upstream.port}"] }`,
       'http: { listen: "127.0.0.1:0" }',
       'feeds:',
-      // A local file is read again on every interval, so each one builds a new version.
+      // A local file is read again on every interval; the loop below changes it, so each read builds a new version.
       '  - { name: big, url: ./big.txt, format: text, type: domain, interval: 2s }',
     ].join('\n'),
   );
@@ -56,6 +56,11 @@ t.test('PUB-043: queries keep their latency while a 200k set is rebuilt every fe
   });
 
   for (let i = 0; i < QUERIES; i++) {
+    if (i % 100 === 50) {
+      // Renamed into place so a read never sees half a file; one changing name makes the body new.
+      writeFileSync(join(dir, 'big.tmp'), `${names.join('\n')}\nchurn${i}.other.example\n`);
+      renameSync(join(dir, 'big.tmp'), join(dir, 'big.txt'));
+    }
     const blocked = i % 2 === 0;
     const name = blocked ? `www.host${(i * 331) % LISTED}.listed.example` : 'ok.example.net';
     const id = i + 1;
