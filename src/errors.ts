@@ -58,15 +58,18 @@ export class FeedFetchError extends SluiceError {
  */
 export class FeedParseError extends SluiceError {
   readonly detail: string;
+  /** What the refused parse found (its invalid values and their examples), when it got that far. */
+  readonly found: unknown;
 
-  constructor(detail: string, feed?: string) {
+  constructor(detail: string, feed?: string, found?: unknown) {
     super('SLUICE_ERR_FEED_PARSE', feed === undefined ? detail : `feed ${feed}: ${detail}`);
     this.name = 'FeedParseError';
     this.detail = detail;
+    this.found = found;
   }
 
-  forFeed(feed: string): FeedParseError {
-    return new FeedParseError(this.detail, feed);
+  forFeed(feed: string, found: unknown = this.found): FeedParseError {
+    return new FeedParseError(this.detail, feed, found);
   }
 }
 

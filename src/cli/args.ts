@@ -8,8 +8,10 @@ export const USAGE = `usage:
   sluice export    --config FILE [--format plain] [--type ip|domain|url|hash]
                    [--min-score N] [--feed NAME]  print a list as firewalls pull it
 
---config defaults to config/sluice.yaml. Exit status: 0 success, 1 runtime failure,
-2 bad usage or config.`;
+  sluice --version
+
+--config defaults to config/sluice.yaml, relative to the current folder. Exit status:
+0 success, 1 runtime failure, 2 bad usage or config (check: a VALUE it cannot read).`;
 
 /** Parses one command's flags strictly: an unknown flag is a UsageError naming it. */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(

@@ -26,6 +26,9 @@ export async function exportCommand(args: string[]): Promise<number> {
     throw new UsageError('sluice export: --min-score must be an integer from 0 to 100');
   }
   const { config } = loadRuntimeConfig(values.config);
+  if (values.feed !== undefined && !config.feeds.some((f) => f.name === values.feed)) {
+    throw new UsageError(`sluice export: no feed named ${values.feed} in ${config.file}`);
+  }
   const store = openStore(config);
   const image = await store.loadLatest();
   await store.close();

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { exitStatusFor, SluiceError, UsageError } from '../errors.js';
 import { rootLogger } from '../log.js';
 import { USAGE } from './args.js';
@@ -20,9 +21,22 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`sluice ${packageVersion()}\n`);
+    return 0;
+  }
   const run = COMMANDS[command];
   if (!run) throw new UsageError(`unknown command ${command}\n${USAGE}`);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   return run(args);
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 main(process.argv.slice(2)).then(

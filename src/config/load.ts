@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
@@ -24,11 +24,14 @@ export function loadConfig(file: string): Config {
   } catch (err) {
     throw new ConfigError(file, `cannot read config: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
-  return parseConfig(text, file);
+  return parseConfig(text, file, { checkFiles: true });
 }
 
-/** Validates config text; `file` names it in errors and anchors relative paths. */
-export function parseConfig(text: string, file: string): Config {
+/**
+ * Validates config text; `file` names it in errors and anchors relative paths. With
+ * `checkFiles`, files the config must find at start (allowlists) are checked too.
+ */
+export function parseConfig(text: string, file: string, options: { checkFiles?: boolean } = {}): Config {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {
@@ -45,7 +48,21 @@ export function parseConfig(text: string, file: string): Config {
   if (!result.success) throw new ConfigError(file, describeIssues(result.error.issues, doc, lines));
   // Before paths are resolved: resolving turns "ftp://host/x" into a local path that passes.
   checkFeeds(result.data, file, (path) => lineOf(doc, lines, path));
-  return resolvePaths(result.data, file);
+  const config = resolvePaths(result.data, file);
+  if (options.checkFiles) checkAllowlists(config, file, (path) => lineOf(doc, lines, path));
+  return config;
+}
+
+/**
+ * An allowlist file that does not exist is a typo, and a typo here turns allow entries into
+ * blocks: refuse it at start. (A file that goes missing later keeps its last content.)
+ */
+function checkAllowlists(config: Config, file: string, lineAt: LineAt): void {
+  config.allowlist.forEach((entry, i) => {
+    if (!('path' in entry) || existsSync(entry.path)) return;
+    const line = lineAt(['allowlist', String(i), 'path']);
+    throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}allowlist[${i}].path: no file ${entry.path}`);
+  });
 }
 
 function describeIssues(
@@ -59,7 +76,8 @@ function describeIssues(
     const at = keys.length ? [...path, keys[0]!] : path;
     const line = lineOf(doc, lines, at);
     const where = `${line ? `line ${line}: ` : ''}${formatPath(at) || '(top level)'}`;
-    const what = keys.length ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` : issue.message;
+    const message = /received undefined$/.test(issue.message) ? 'required' : issue.message;
+    const what = keys.length ? `unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}` : message;
     return `${where}: ${what}`;
   });
   const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';

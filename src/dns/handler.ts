@@ -75,7 +75,7 @@ export class QueryHandler {
 
     const verdict = this.decide(query, client);
     if (verdict === 'block') {
-      this.count('blocked');
+      this.count(query.edns && query.edns.version > 0 ? 'badvers' : 'blocked');
       return buildBlockReply(msg, query, this.o.block);
     }
     return this.forward(msg, query, viaTcp, verdict === 'monitor' ? 'monitored' : 'forwarded');

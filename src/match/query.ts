@@ -6,7 +6,9 @@ import {
   parseAddress,
   type CanonicalUrl,
   type ParsedAddress,
+  refang,
 } from '../indicators/normalize/index.js';
+import { looksLikeIPv4 } from '../indicators/address.js';
 
 /** What a verdict request may name: any value, or one of a given kind. */
 export type QueryKind = 'value' | 'ip' | 'domain' | 'url' | 'hash';
@@ -18,6 +20,7 @@ export type Query =
   | { type: 'url'; input: string; url: CanonicalUrl; hostAddress: ParsedAddress | undefined }
   | { type: 'md5' | 'sha1' | 'sha256'; input: string; hex: string };
 
+const NETWORK = /^[0-9a-fA-F:.]+\/\d{1,3}$/;
 const HASH_LIKE = /^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{64}$/;
 
 /**
@@ -29,8 +32,10 @@ const HASH_LIKE = /^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{64}$/;
 export function parseQuery(raw: string, kind: QueryKind, param: string = kind): Query {
   const input = raw.trim();
   if (input === '') throw new BadRequestError(param, 'empty value');
+  // Analysts paste indicators as they share them: hxxp://bad[.]example[.]com.
+  const text = refang(input);
   try {
-    return parseAs(input, kind === 'value' ? detectKind(input) : kind);
+    return { ...parseAs(text, kind === 'value' ? detectKind(text) : kind), input };
   } catch (err) {
     if (err instanceof BadValueError) throw new BadRequestError(param, err.message);
     throw err;
@@ -39,7 +44,8 @@ export function parseQuery(raw: string, kind: QueryKind, param: string = kind): 
 
 function detectKind(input: string): Exclude<QueryKind, 'value'> {
   if (input.includes('://')) return 'url';
-  if (parseAddress(input)) return 'ip';
+  if (parseAddress(input) || looksLikeIPv4(input)) return 'ip';
+  if (NETWORK.test(input)) throw new BadValueError(input, 'a network is not a value to look up; ask about an address');
   if (HASH_LIKE.test(input)) return 'hash';
   if (input.includes('/')) return 'url';
   return 'domain';
@@ -49,6 +55,9 @@ function parseAs(input: string, kind: Exclude<QueryKind, 'value'>): Query {
   switch (kind) {
     case 'ip': {
       const address = parseAddress(input);
+      if (!address && looksLikeIPv4(input)) {
+        throw new BadValueError(input, 'ambiguous IPv4 text (leading zero or octet over 255)');
+      }
       if (!address) throw new BadValueError(input, 'not a dotted-quad IPv4 or an IPv6 address');
       return { type: address.family === 4 ? 'ipv4' : 'ipv6', input, address };
     }

@@ -18,7 +18,7 @@ function app(loaded = true) {
     );
   }
   const metrics = new Metrics();
-  const http = buildApp({ holder, metrics, logger: silentLogger, feedStatus: () => [{ name: 'doms', state: 'ok' }], adminClients: AddressSet.fromCidrs(['127.0.0.0/8']) });
+  const http = buildApp({ holder, metrics, logger: silentLogger, feedStatus: () => [{ name: 'doms', state: 'ok' }, { name: 'weak', state: 'ok' }, { name: 'ips', state: 'ok' }], adminClients: AddressSet.fromCidrs(['127.0.0.0/8']) });
   return { http, metrics, holder };
 }
 
@@ -108,6 +108,7 @@ t.test('EDL lists filter by score and feed, and answer 304 to a matching ETag', 
   t.equal(await (await http.request('/edl/domain.txt?feed=weak&min_score=0')).text(), 'meh.example.com\n');
   t.match(await (await http.request('/edl/url.txt')).text(), /^# sluice url list, set version 1: no entries\n$/, 'never an empty body');
   t.equal((await http.request('/edl/domain.txt?min_score=200')).status, 400);
+  t.match(await (await http.request('/edl/domain.txt?feed=nosuch')).json(), { error: { param: 'feed', message: /no feed named nosuch/ } });
   t.equal((await http.request('/edl/nothing.txt')).status, 404);
 });
 

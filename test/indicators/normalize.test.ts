@@ -39,6 +39,8 @@ function checkBad(tt: Test, [hint, input, reason]: Bad): void {
 const HOST_BITS = { notes: ['host bits cleared'] };
 const RETYPED = { notes: ['address in a domain feed, kept as an address'] };
 const REFANGED = { notes: ['refanged'] };
+const WILDCARD = { notes: ['wildcard prefix read as the domain and its subtree'] };
+const RANGE = { notes: ['address range written as networks'] };
 
 t.test('IPv4 addresses: strict dotted quads only, ports become tags', async (t) => {
   const good: Good[] = [
@@ -137,15 +139,15 @@ t.test('CIDRs: host bits cleared and noted, /32 and /128 are addresses, /0 refus
 
 t.test('ranges become the fewest covering CIDRs', async (t) => {
   const good: Good[] = [
-    ['auto', '192.0.2.0-192.0.2.255', ['cidr:192.0.2.0/24']],
+    ['auto', '192.0.2.0-192.0.2.255', ['cidr:192.0.2.0/24'], RANGE],
     ['ip', '192.0.2.5-192.0.2.5', ['ipv4:192.0.2.5']],
-    ['ip', '192.0.2.1-192.0.2.6', ['ipv4:192.0.2.1', 'cidr:192.0.2.2/31', 'cidr:192.0.2.4/31', 'ipv4:192.0.2.6']],
-    ['cidr', '10.0.0.0-10.255.255.255', ['cidr:10.0.0.0/8']],
+    ['ip', '192.0.2.1-192.0.2.6', ['ipv4:192.0.2.1', 'cidr:192.0.2.2/31', 'cidr:192.0.2.4/31', 'ipv4:192.0.2.6'], RANGE],
+    ['cidr', '10.0.0.0-10.255.255.255', ['cidr:10.0.0.0/8'], RANGE],
     ['ip', '1.1.3.10-1.1.3.44', [
       'cidr:1.1.3.10/31', 'cidr:1.1.3.12/30', 'cidr:1.1.3.16/28', 'cidr:1.1.3.32/29', 'cidr:1.1.3.40/30', 'ipv4:1.1.3.44',
-    ]],
-    ['auto', '2001:db8::-2001:db8::ffff', ['cidr:2001:db8::/112']],
-    ['ip', '2001:db8::1-2001:db8::2', ['ipv6:2001:db8::1', 'ipv6:2001:db8::2']],
+    ], RANGE],
+    ['auto', '2001:db8::-2001:db8::ffff', ['cidr:2001:db8::/112'], RANGE],
+    ['ip', '2001:db8::1-2001:db8::2', ['ipv6:2001:db8::1', 'ipv6:2001:db8::2'], RANGE],
   ];
   const bad: Bad[] = [
     ['ip', '10.0.0.10-10.0.0.1', /range ends before it starts/],
@@ -171,8 +173,8 @@ t.test('domain names: IDNA to punycode, length limits, public suffixes refused',
   const good: Good[] = [
     ['auto', 'Example.COM.', ['domain:example.com']],
     ['domain', 'malware.example.net', ['domain:malware.example.net']],
-    ['domain', '*.example.org', ['domain:example.org']],
-    ['auto', '.example.org', ['domain:example.org']],
+    ['domain', '*.example.org', ['domain:example.org'], WILDCARD],
+    ['auto', '.example.org', ['domain:example.org'], WILDCARD],
     ['domain', 'bücher.example', ['domain:xn--bcher-kva.example']],
     ['auto', 'BÜCHER.example.com', ['domain:xn--bcher-kva.example.com']],
     ['domain', 'xn--bcher-kva.example.com', ['domain:xn--bcher-kva.example.com']],
@@ -215,7 +217,7 @@ t.test('wildcard entries on addresses keep the address, as the domain hint alrea
   // urlhaus-filter's wildcard list prefixes every entry, addresses included (*.1.1.109.99).
   checkGood(t, ['auto', '*.1.1.109.99', ['ipv4:1.1.109.99'], { notes: ['wildcard on an address dropped'] }]);
   checkGood(t, ['domain', '*.1.1.109.99', ['ipv4:1.1.109.99'], RETYPED]);
-  checkGood(t, ['auto', '*.0022a601.pphost.net', ['domain:0022a601.pphost.net']]);
+  checkGood(t, ['auto', '*.0022a601.pphost.net', ['domain:0022a601.pphost.net'], WILDCARD]);
   checkBad(t, ['auto', '*.010.1.1.1', /ambiguous IPv4 text/]);
 });
 

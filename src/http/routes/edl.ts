@@ -27,6 +27,10 @@ export function edlRoutes(deps: HttpDeps): Hono {
     const matcher = deps.holder.current;
     if (!matcher) throw new SluiceError('SLUICE_ERR_NOT_READY', 'no indicator set loaded yet');
     const filter = readFilter(c.req.query('min_score'), c.req.query('feed'), c.req.query('format'));
+    const feeds = deps.feedStatus?.() as Array<{ name: string }> | undefined;
+    if (filter.feed !== undefined && feeds && !feeds.some((f) => f.name === filter.feed)) {
+      throw new BadRequestError('feed', `no feed named ${filter.feed}`);
+    }
 
     if (matcher.version !== cachedVersion) {
       cache.clear();

@@ -75,7 +75,14 @@ function detect(raw: string, text: string): Normalized {
     const ip = normalizeIpLike(raw, name);
     return { ...ip, notes: [...(ip.notes ?? []), 'wildcard on an address dropped'] };
   }
-  return { values: [{ type: 'domain', value: normalizeDomain(name) }] };
+  return domainResult(text, name);
+}
+
+/** A domain, noting when a wildcard or leading dot was read as the domain itself. */
+function domainResult(text: string, name: string): Normalized {
+  const out: Normalized = { values: [{ type: 'domain', value: normalizeDomain(name) }] };
+  if (name !== text) out.notes = ['wildcard prefix read as the domain and its subtree'];
+  return out;
 }
 
 /** 1.2.3.4, 010.1.1.1, 1.2.3.4:80, [2001:db8::1]:443, 2001:db8::/32, a-b; not 0-day.example.com */
@@ -93,7 +100,7 @@ function domainOrRetyped(raw: string, text: string): Normalized {
     return { ...ip, notes: [...(ip.notes ?? []), 'address in a domain feed, kept as an address'] };
   }
   if (name.includes('/')) throw new BadValueError(raw, 'URL or path in a domain feed');
-  return { values: [{ type: 'domain', value: normalizeDomain(name) }] };
+  return domainResult(text, name);
 }
 
 /** `*.example.com` and `.example.com` mean the name and everything below it, as every domain does. */
@@ -109,7 +116,11 @@ function stripWildcard(text: string): string {
  */
 function normalizeIpLike(raw: string, text: string): Normalized {
   const dash = text.indexOf('-');
-  if (dash > 0) return { values: rangeToCidrs(raw, text.slice(0, dash), text.slice(dash + 1)) };
+  if (dash > 0) {
+    const values = rangeToCidrs(raw, text.slice(0, dash), text.slice(dash + 1));
+    const single = values.length === 1 && values[0]!.type !== 'cidr' && values[0]!.value === text.slice(0, dash);
+    return single ? { values } : { values, notes: ['address range written as networks'] };
+  }
 
   const v6 = V6_PORT.exec(text);
   if (v6) return withPort(addressCanonical(parseAddressOrThrow(raw, v6[1]!)), v6[2]);

@@ -183,6 +183,7 @@ t.test('plain text lists', async (t) => {
         skipped: 0,
         adjusted: {
           [type === 'auto' ? 'wildcard on an address dropped' : 'address in a domain feed, kept as an address']: 2234,
+          'wildcard prefix read as the domain and its subtree': 619,
         },
         present: ['domain:0022a601.pphost.net', 'ipv4:1.1.109.99'],
         absent: ['domain:pphost.net', 'domain:109.99'],
@@ -235,6 +236,7 @@ t.test('plain text lists', async (t) => {
         distinct: { ipv4: 166, cidr: 8 },
         invalid: 0,
         skipped: 0,
+        adjusted: { 'address range written as networks': 3 },
         present: ['ipv4:103.249.88.244', 'cidr:1.1.1.0/27', 'cidr:1.1.1.32/31', 'cidr:1.1.2.0/24', 'ipv4:1.1.3.44'],
         absent: ['cidr:1.1.1.0/26', 'cidr:1.1.3.0/26', 'ipv4:1.1.1.34', 'ipv4:1.1.3.9'],
       });
@@ -401,6 +403,7 @@ t.test('JSON feeds', async (t) => {
       distinct: { ipv4: 166, cidr: 8 },
       invalid: 0,
       skipped: 0,
+      adjusted: { 'address range written as networks': 3 },
       present: ['cidr:1.1.1.0/27', 'cidr:1.1.1.32/31', 'cidr:1.1.2.0/24', 'ipv4:103.249.88.244'],
       absent: ['cidr:1.1.1.0/26', 'ipv4:1.1.1.34'],
     });
