@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { BUNDLED_WARNINGLISTS } from '../guards/warninglists.js';
 import { ConfigError } from '../errors.js';
 import { configSchema, type FeedConfig, type ParsedConfig } from './schema.js';
 
@@ -48,8 +49,16 @@ export function parseConfig(text: string, file: string, options: { checkFiles?: 
   if (!result.success) throw new ConfigError(file, describeIssues(result.error.issues, doc, lines));
   // Before paths are resolved: resolving turns "ftp://host/x" into a local path that passes.
   checkFeeds(result.data, file, (path) => lineOf(doc, lines, path));
+  checkWarninglists(result.data, file, (path) => lineOf(doc, lines, path));
   const config = resolvePaths(result.data, file);
-  if (options.checkFiles) checkAllowlists(config, file, (path) => lineOf(doc, lines, path));
+  if (options.checkFiles) {
+    checkAllowlists(config, file, (path) => lineOf(doc, lines, path));
+    for (const [name, entry] of Object.entries(config.warninglists)) {
+      if (typeof entry === 'string' || existsSync(entry.path)) continue;
+      const line = lineOf(doc, lines, ['warninglists', name, 'path']);
+      throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}warninglists.${name}.path: no file ${entry.path}`);
+    }
+  }
   return config;
 }
 
@@ -63,6 +72,16 @@ function checkAllowlists(config: Config, file: string, lineAt: LineAt): void {
     const line = lineAt(['allowlist', String(i), 'path']);
     throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}allowlist[${i}].path: no file ${entry.path}`);
   });
+}
+
+/** A bare mode names a bundled list; a list of one's own needs a path. */
+function checkWarninglists(config: ParsedConfig, file: string, lineAt: LineAt): void {
+  for (const [name, entry] of Object.entries(config.warninglists)) {
+    if (typeof entry !== 'string' || name in BUNDLED_WARNINGLISTS) continue;
+    const line = lineAt(['warninglists', name]);
+    const known = Object.keys(BUNDLED_WARNINGLISTS).join(', ');
+    throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}warninglists.${name}: not a bundled list (${known}); give {path: FILE, mode: MODE} for a list of your own`);
+  }
 }
 
 function describeIssues(
@@ -115,6 +134,9 @@ function resolvePaths(parsed: ParsedConfig, file: string): Config {
     data_dir: abs(parsed.data_dir),
     feeds: parsed.feeds.map((f) => ({ ...f, url: isUrl(f.url) ? f.url : abs(f.url) })),
     allowlist: parsed.allowlist.map((a) => ('path' in a ? { path: abs(a.path) } : a)),
+    warninglists: Object.fromEntries(
+      Object.entries(parsed.warninglists).map(([name, w]) => [name, typeof w === 'string' ? w : { ...w, path: abs(w.path) }]),
+    ),
   };
 }
 
@@ -130,6 +152,7 @@ function checkFeeds(config: ParsedConfig, file: string, lineAt: LineAt): void {
       throw new ConfigError(file, `invalid config: ${where}: ${message}`);
     };
     if (seen.has(feed.name)) fail('name', `duplicate feed name ${feed.name}`);
+    if (feed.name === 'manual') fail('name', 'manual is reserved for entries added through the admin API');
     seen.add(feed.name);
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(feed.url) && !isUrl(feed.url)) {
       fail('url', 'only http, https and local paths are supported');

@@ -124,6 +124,22 @@ export const feedSchema = z.strictObject({
   }
 });
 
+const TOKEN_SCOPES = ['verdict', 'read', 'admin'] as const;
+
+const tokenSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    token: z.string().min(16, 'a token must be at least 16 characters').optional(),
+    token_env: z.string().min(1).optional(), // read from this environment variable at start
+    scopes: z.array(z.enum(TOKEN_SCOPES)).min(1).default(['read']),
+  })
+  .refine((t) => (t.token === undefined) !== (t.token_env === undefined), { message: 'give exactly one of token and token_env' });
+
+const warninglistMode = z.enum(['allow', 'warn', 'off']);
+const warninglistEntry = z.union([warninglistMode, z.strictObject({ path: z.string().min(1), mode: warninglistMode.default('allow') })], {
+  error: 'a warninglist is a mode (allow, warn, off) or {path: FILE, mode: MODE}',
+});
+
 const allowEntry = z.union([z.strictObject({ path: z.string().min(1) }), z.strictObject({ value: z.string().min(1), reason: z.string().optional() })], {
   error: 'each allowlist entry is {path: FILE} or {value: VALUE, reason: TEXT}',
 });
@@ -182,8 +198,22 @@ export const configSchema = z.strictObject({
   http: z
     .strictObject({
       listen: hostPort.default('127.0.0.1:8080'),
+      tokens: z.array(tokenSchema).default([]),
+      // open: verdict and EDL routes answer anyone who can connect; token: they need a token.
+      verdict_auth: z.enum(['open', 'token']).default('open'),
     })
     .prefault({}),
+  guards: z
+    .strictObject({
+      ipv4_min_prefix: z.number().int().min(0).max(32).default(8),
+      ipv6_min_prefix: z.number().int().min(0).max(128).default(32),
+      enforce_ranges: z.array(cidrText).default([]), // special-use ranges to enforce after all
+      max_change: z.number().min(0).default(0.5), // share a feed may shrink or grow per update; 0: off
+      change_min_entries: z.number().int().min(0).default(100), // smaller feeds are not change-guarded
+    })
+    .prefault({}),
+  // Bundled list name, or a name of your own with a path: mode allow | warn | off.
+  warninglists: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, _ . -'), warninglistEntry).default({}),
   sync: z
     .strictObject({
       timeout: duration('timeout').default(30_000), // per request

@@ -2,7 +2,7 @@ import type { Logger } from '../log.js';
 import type { AddressSet } from '../match/cidr/address-set.js';
 import type { MatcherHolder } from '../match/holder.js';
 import type { Hit, Matcher } from '../match/matcher.js';
-import { verdictFor, type Verdict } from '../match/verdict.js';
+import { verdictOfHit, type Verdict } from '../match/verdict.js';
 import type { Metrics } from '../metrics/registry.js';
 import {
   buildBlockReply,
@@ -88,7 +88,7 @@ export class QueryHandler {
     const started = performance.now();
     const hit = matcher.lookupDomain(query.name);
     this.o.metrics.lookupDuration.observe((performance.now() - started) / 1000);
-    const verdict = hit ? verdictFor(matcher.entryScore(hit.entry), hit.allowed, matcher.set.meta.policy) : 'allow';
+    const verdict = verdictOfHit(matcher, hit);
     this.o.metrics.verdicts.inc({ type: 'domain', verdict });
     if (hit && verdict !== 'allow') this.recordHit(matcher, hit, query, client, verdict);
     return verdict;

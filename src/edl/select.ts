@@ -35,7 +35,9 @@ export function selectEntries(matcher: Matcher, filter: ListFilter): number[] {
 
   const out: number[] = [];
   for (let e = 0; e < meta.entries; e++) {
-    if (!types.has(matcher.entryType(e)) || matcher.entryAllowed(e)) continue;
+    if (!types.has(matcher.entryType(e)) || matcher.entryAllowed(e) || matcher.entryHeld(e)) continue;
+    // A firewall list is enforcement: entries only monitor-mode feeds vouch for stay out.
+    if (matcher.entryMonitorOnly(e)) continue;
     if (matcher.entryScore(e) < minScore || matcher.entryFeeds(e).length === 0) continue;
     if (feedIndex >= 0 && !meta.feedSets[matcher.set.feedSets[e]!]!.includes(feedIndex)) continue;
     if (coveredByAllow(matcher, e)) continue;

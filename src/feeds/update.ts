@@ -20,8 +20,12 @@ export interface FetchSettings {
 /** Below this many invalid values the share rule does not apply: small lists stay usable. */
 const MIN_INVALID_FOR_BUDGET = 20;
 
+/**
+ * A new parse, not yet kept: `keep` writes its body as the feed's last good body. The caller
+ * keeps it only once the update is accepted, so a held-back update is not what a restart loads.
+ */
 export type UpdateResult =
-  | { kind: 'updated'; report: ParseReport; cacheError?: Error }
+  | { kind: 'updated'; report: ParseReport; keep: () => Promise<Error | undefined> }
   | { kind: 'unchanged' };
 
 export interface UpdateContext {
@@ -65,19 +69,22 @@ export async function updateFeed(feed: FeedConfig, ctx: UpdateContext): Promise<
     return { kind: 'unchanged' };
   }
   const report = parseFeedBody(feed, outcome.body, outcome.contentType, ctx.settings.max_invalid_share);
-  try {
-    await ctx.cache.write(feed.name, outcome.body, {
-      url: feed.url,
-      fetchedAt: ctx.now,
-      confirmedAt: ctx.now,
-      digest,
-      ...(outcome.etag ? { etag: outcome.etag } : {}),
-      ...(outcome.lastModified ? { lastModified: outcome.lastModified } : {}),
-    });
-  } catch (err) {
-    return { kind: 'updated', report, cacheError: err as Error };
-  }
-  return { kind: 'updated', report };
+  const keep = async (): Promise<Error | undefined> => {
+    try {
+      await ctx.cache.write(feed.name, outcome.body, {
+        url: feed.url,
+        fetchedAt: ctx.now,
+        confirmedAt: ctx.now,
+        digest,
+        ...(outcome.etag ? { etag: outcome.etag } : {}),
+        ...(outcome.lastModified ? { lastModified: outcome.lastModified } : {}),
+      });
+      return undefined;
+    } catch (err) {
+      return err as Error;
+    }
+  };
+  return { kind: 'updated', report, keep };
 }
 
 /** Parses the body cached by the last good fetch, for a start without network. */

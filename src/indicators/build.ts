@@ -1,6 +1,6 @@
 import type { ObservationList } from './observations.js';
 import { combineScores, DEFAULT_DECAY, sourceScore, type DecayModels } from './score.js';
-import type { AllowRecord, IndicatorEntry, IndicatorSet, Policy, SourceRecord } from './set.js';
+import type { AllowRecord, GuardNote, IndicatorEntry, IndicatorSet, Policy, SourceRecord } from './set.js';
 import type { Canonical, IndicatorType } from './types.js';
 
 /** What one feed's last good update contributes to a new set. */
@@ -31,12 +31,37 @@ export interface BuildInput {
   allowlists: readonly AllowContribution[];
   /** Per-type ageing; DEFAULT_DECAY when absent. */
   decay?: DecayModels;
+  /** Checks each listed entry before it can be enforced (see src/guards). */
+  guard?: EntryGuard;
+}
+
+/** A guard's findings on one entry: held back, or enforced with warnings. */
+export interface GuardFindings {
+  held?: GuardNote;
+  warnings?: GuardNote[];
+}
+
+export type EntryGuard = (entry: IndicatorEntry) => GuardFindings | undefined;
+
+/** Sources named this are the operator's own entries, which no guard second-guesses. */
+export const MANUAL_FEED = 'manual';
+
+/** How many held values each feed's report keeps as examples. */
+const HELD_EXAMPLES = 5;
+
+/** What the guards held back of one feed's listings. */
+export interface HeldReport {
+  count: number;
+  byGuard: Record<string, number>;
+  examples: Array<{ value: string; guard: string; detail: string }>;
 }
 
 export interface BuildResult {
   set: IndicatorSet;
   /** Indicators left out because every source listing them is older than its lifetime. */
   expired: number;
+  /** Per feed: listings a guard held back (allowlisted ones included, as guard allowlist). */
+  held: Map<string, HeldReport>;
 }
 
 /**
@@ -94,10 +119,38 @@ export function buildIndicatorSet(input: BuildInput): BuildResult {
 
   const decay = input.decay ?? DEFAULT_DECAY;
   const kept = entries.filter((entry) => finish(entry, input.now, decay));
+  const held = new Map<string, HeldReport>();
+  for (const entry of kept) {
+    if (entry.sources.length === 0) continue;
+    const note = entry.allow.length ? allowNote(entry) : applyGuard(entry, input.guard);
+    if (note) for (const source of entry.sources) noteHeld(held, source.feed, entry.value, note);
+  }
   return {
     set: { version: input.version, createdAt: input.now, policy: input.policy, entries: kept },
     expired: entries.length - kept.length,
+    held,
   };
+}
+
+/** A listed value an allowlist overrides: reported to its feeds like a held one. */
+function allowNote(entry: IndicatorEntry): GuardNote {
+  return { guard: 'allowlist', detail: `allowed by ${entry.allow[0]!.list}` };
+}
+
+function applyGuard(entry: IndicatorEntry, guard: EntryGuard | undefined): GuardNote | undefined {
+  if (!guard || entry.sources.some((s) => s.feed === MANUAL_FEED)) return undefined;
+  const findings = guard(entry);
+  if (findings?.warnings?.length) entry.warnings = findings.warnings;
+  if (findings?.held) entry.held = findings.held;
+  return findings?.held;
+}
+
+function noteHeld(reports: Map<string, HeldReport>, feed: string, value: string, note: GuardNote): void {
+  let report = reports.get(feed);
+  if (!report) reports.set(feed, (report = { count: 0, byGuard: {}, examples: [] }));
+  report.count++;
+  report.byGuard[note.guard] = (report.byGuard[note.guard] ?? 0) + 1;
+  if (report.examples.length < HELD_EXAMPLES) report.examples.push({ value, ...note });
 }
 
 function addAllow(entry: IndicatorEntry, record: AllowRecord): void {

@@ -38,6 +38,18 @@ export interface IndicatorEntry {
   tags: string[];
   /** The score of the sources that may block, when some source is monitor-only. */
   blockScore?: number;
+  /** Set by a guard: the entry is kept for explain but never enforced. */
+  held?: GuardNote;
+  /** Warn-mode warninglists the value is on: enforced, and verdicts say so. */
+  warnings?: GuardNote[];
+}
+
+/** A guard's finding on one entry. */
+export interface GuardNote {
+  /** Which guard: special-range, wide-prefix, warninglist, allowlist. */
+  guard: string;
+  /** What exactly, for people: "10.0.0.0/8 is private-use (RFC 1918)". */
+  detail: string;
 }
 
 /** Block and monitor thresholds on the 0-100 score. */

@@ -14,6 +14,9 @@ import {
   encodeDetail,
   FLAG_ALLOW,
   FLAG_EXACT_ONLY,
+  FLAG_HELD,
+  FLAG_NO_BLOCK,
+  FLAG_WARN,
   type CompiledSet,
 } from './compiled-set.js';
 import { insertSlot, tableCapacity } from './table/string-table.js';
@@ -39,7 +42,12 @@ export function compileSet(set: IndicatorSet): CompiledSet {
 
   entries.forEach((e, i) => {
     types[i] = TYPE_CODE[e.type];
-    flags[i] = (e.allow.length ? FLAG_ALLOW : 0) | (e.exactOnly ? FLAG_EXACT_ONLY : 0);
+    flags[i] =
+      (e.allow.length ? FLAG_ALLOW : 0) |
+      (e.exactOnly ? FLAG_EXACT_ONLY : 0) |
+      (e.held ? FLAG_HELD : 0) |
+      (e.warnings?.length ? FLAG_WARN : 0) |
+      (e.blockScore !== undefined && e.blockScore < set.policy.block_at ? FLAG_NO_BLOCK : 0);
     scores[i] = e.score;
     const feeds = e.sources.map((s) => names.of(s.feed)).sort((a, b) => a - b);
     const setKey = feeds.join(',');
@@ -50,7 +58,7 @@ export function compileSet(set: IndicatorSet): CompiledSet {
     }
     feedSets[i] = setIdx;
     // What the gauge counts: entries that can give a block or monitor verdict.
-    if (e.sources.length && !e.allow.length && e.score >= set.policy.monitor_at) {
+    if (e.sources.length && !e.allow.length && !e.held && e.score >= set.policy.monitor_at) {
       counts[e.type] = (counts[e.type] ?? 0) + 1;
     }
   });
@@ -150,7 +158,8 @@ function encodeDetails(entries: readonly IndicatorEntry[], names: NameIndex) {
 function collectNetworks(entries: readonly IndicatorEntry[]) {
   const out = { block4: [] as Network[], allow4: [] as Network[], block6: [] as Network[], allow6: [] as Network[] };
   entries.forEach((e, entry) => {
-    if (e.type !== 'cidr') return;
+    // A held network would shadow narrower listed ones by longest prefix; explain finds it by scan.
+    if (e.type !== 'cidr' || e.held) return;
     const [address, prefixText] = e.value.split('/') as [string, string];
     const prefix = Number(prefixText);
     const allowed = e.allow.length > 0;

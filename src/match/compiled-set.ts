@@ -1,4 +1,6 @@
-import type { AllowRecord, Policy, SourceRecord } from '../indicators/set.js';
+import type { AllowRecord, GuardNote, Policy, SourceRecord } from '../indicators/set.js';
+
+export type { GuardNote };
 import type { Ipv4RangeArrays } from './cidr/ipv4-ranges.js';
 import type { Ipv6RangeArrays } from './cidr/ipv6-ranges.js';
 import type { TableArrays } from './table/string-table.js';
@@ -6,6 +8,12 @@ import type { TableArrays } from './table/string-table.js';
 /** Entry flag bits. */
 export const FLAG_ALLOW = 1;
 export const FLAG_EXACT_ONLY = 2;
+/** Quarantined by a guard: kept for explain, never enforced. */
+export const FLAG_HELD = 4;
+/** On a warninglist in warn mode: enforced, and the verdict says so. */
+export const FLAG_WARN = 8;
+/** Only monitor-mode feeds reach block_at: the verdict is monitor at most. */
+export const FLAG_NO_BLOCK = 16;
 
 /**
  * A set version compiled for lookups: typed arrays only, so it can be written to disk or
@@ -49,6 +57,8 @@ export interface CompiledMeta {
 export interface EntryDetail {
   sources: SourceRecord[];
   allow: AllowRecord[];
+  held?: GuardNote;
+  warnings?: GuardNote[];
 }
 
 type StoredSource = [number, number, number, number, { t?: string[]; l?: number; o?: string }?];
@@ -56,7 +66,8 @@ type StoredAllow = [number, number?, string?];
 
 /** Compact JSON for one entry; feed names become indexes into `names`. */
 export function encodeDetail(detail: EntryDetail, nameIndex: (name: string) => number): string {
-  const only = detail.sources.length === 1 && detail.allow.length === 0 ? detail.sources[0]! : undefined;
+  const plain = detail.allow.length === 0 && !detail.held && !detail.warnings?.length;
+  const only = plain && detail.sources.length === 1 ? detail.sources[0]! : undefined;
   if (only && !only.tags?.length && only.original === undefined) {
     // The common entry: one plain source. Written directly; it is most of a large set.
     const line = only.line === undefined ? '' : `,{"l":${only.line}}`;
@@ -77,11 +88,15 @@ export function encodeDetail(detail: EntryDetail, nameIndex: (name: string) => n
     if (al.reason !== undefined) row.push(al.reason);
     return row;
   });
-  return JSON.stringify(a.length ? { s, a } : { s });
+  const out: { s: StoredSource[]; a?: StoredAllow[]; h?: GuardNote; w?: GuardNote[] } = { s };
+  if (a.length) out.a = a;
+  if (detail.held) out.h = detail.held;
+  if (detail.warnings?.length) out.w = detail.warnings;
+  return JSON.stringify(out);
 }
 
 export function decodeDetail(json: string, names: readonly string[]): EntryDetail {
-  const raw = JSON.parse(json) as { s: StoredSource[]; a?: StoredAllow[] };
+  const raw = JSON.parse(json) as { s: StoredSource[]; a?: StoredAllow[]; h?: GuardNote; w?: GuardNote[] };
   const sources = raw.s.map(([f, c, first, last, extra]) => {
     const src: SourceRecord = { feed: names[f]!, confidence: c, firstSeen: first, lastSeen: last };
     if (extra?.t) src.tags = extra.t;
@@ -95,5 +110,8 @@ export function decodeDetail(json: string, names: readonly string[]): EntryDetai
     if (reason !== undefined) al.reason = reason;
     return al;
   });
-  return { sources, allow };
+  const detail: EntryDetail = { sources, allow };
+  if (raw.h) detail.held = raw.h;
+  if (raw.w) detail.warnings = raw.w;
+  return detail;
 }

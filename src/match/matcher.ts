@@ -9,6 +9,9 @@ import {
   decodeDetail,
   FLAG_ALLOW,
   FLAG_EXACT_ONLY,
+  FLAG_HELD,
+  FLAG_NO_BLOCK,
+  FLAG_WARN,
   type CompiledSet,
   type EntryDetail,
 } from './compiled-set.js';
@@ -17,11 +20,15 @@ import { StringTable } from './table/string-table.js';
 /** How a match relates to the value asked about. */
 export type MatchKind = 'exact' | 'parent' | 'cidr' | 'host';
 
-/** A lookup that found an entry; `allowed` means an allow entry decided it. */
+/**
+ * A lookup that found an entry; `allowed` means an allow entry decided it, `held` that the
+ * only entry found is quarantined (reported, never enforced).
+ */
 export interface Hit {
   entry: number;
   kind: MatchKind;
   allowed: boolean;
+  held?: boolean;
 }
 
 const DOMAIN = TYPE_CODE.domain;
@@ -66,6 +73,8 @@ export class Matcher {
     const { types, flags, scores } = this.set;
     let best = -1;
     let bestKind: MatchKind = 'exact';
+    let held = -1;
+    let heldKind: MatchKind = 'exact';
     let a = H1_SEED;
     let b = H2_SEED;
     // Backwards over the name: at each label start the running hashes are those of the suffix
@@ -80,19 +89,26 @@ export class Matcher {
       if (e < 0 || types[e] !== DOMAIN) continue;
       const kind: MatchKind = i === 0 ? 'exact' : 'parent';
       if (flags[e]! & FLAG_ALLOW) return { entry: e, kind, allowed: true };
+      if (flags[e]! & FLAG_HELD) {
+        if (i === 0 || !(flags[e]! & FLAG_EXACT_ONLY)) [held, heldKind] = [e, kind];
+        continue;
+      }
       // Shorter names come first, so on equal scores the later, more specific entry wins.
       if ((i === 0 || !(flags[e]! & FLAG_EXACT_ONLY)) && (best < 0 || scores[e]! >= scores[best]!)) {
         best = e;
         bestKind = kind;
       }
     }
-    return best < 0 ? undefined : { entry: best, kind: bestKind, allowed: false };
+    if (best >= 0) return { entry: best, kind: bestKind, allowed: false };
+    return held >= 0 ? { entry: held, kind: heldKind, allowed: false, held: true } : undefined;
   }
 
   /** An address: allow entries (exact, then networks) first, then the stronger of exact and network. */
   lookupAddress(addr: ParsedAddress): Hit | undefined {
-    const exact = this.find(addr.text);
+    let exact = this.find(addr.text);
     if (exact >= 0 && this.set.flags[exact]! & FLAG_ALLOW) return { entry: exact, kind: 'exact', allowed: true };
+    const held = exact >= 0 && this.set.flags[exact]! & FLAG_HELD ? exact : -1;
+    if (held >= 0) exact = -1;
 
     const words = addr.family === 6 ? ipv6ToWords(addr.v6!) : undefined;
     const allowRange = words ? findIpv6(this.set.allow6, words) : findIpv4(this.set.allow4, addr.v4!);
@@ -102,17 +118,23 @@ export class Matcher {
     if (exact >= 0 && (range < 0 || this.set.scores[exact]! >= this.set.scores[range]!)) {
       return { entry: exact, kind: 'exact', allowed: false };
     }
-    return range >= 0 ? { entry: range, kind: 'cidr', allowed: false } : undefined;
+    if (range >= 0) return { entry: range, kind: 'cidr', allowed: false };
+    return held >= 0 ? { entry: held, kind: 'exact', allowed: false, held: true } : undefined;
   }
 
   /** A URL: the URL itself, then its host as a name or address; the stronger block wins. */
   lookupUrl(url: CanonicalUrl, hostAddress: ParsedAddress | undefined): Hit | undefined {
     const e = this.find(url.key);
-    const own = e >= 0 && this.set.types[e] === URL_TYPE ? e : -1;
+    const own = e >= 0 && this.set.types[e] === URL_TYPE && !(this.set.flags[e]! & FLAG_HELD) ? e : -1;
     if (own >= 0 && this.set.flags[own]! & FLAG_ALLOW) return { entry: own, kind: 'exact', allowed: true };
 
-    const host = hostAddress ? this.lookupAddress(hostAddress) : this.lookupDomain(url.host);
+    let host = hostAddress ? this.lookupAddress(hostAddress) : this.lookupDomain(url.host);
     if (host?.allowed) return { ...host, kind: 'host' };
+    if (host?.held) {
+      // A host held back by a guard (a top site, say) hides nothing listed at URL level.
+      if (own >= 0) return { entry: own, kind: 'exact', allowed: false };
+      return { ...host, kind: 'host' };
+    }
     if (own >= 0 && (!host || this.set.scores[own]! >= this.set.scores[host.entry]!)) {
       return { entry: own, kind: 'exact', allowed: false };
     }
@@ -123,7 +145,10 @@ export class Matcher {
   lookupHash(type: IndicatorType, hex: string): Hit | undefined {
     const e = this.find(hex);
     if (e < 0 || this.set.types[e] !== TYPE_CODE[type]) return undefined;
-    return { entry: e, kind: 'exact', allowed: (this.set.flags[e]! & FLAG_ALLOW) !== 0 };
+    const flags = this.set.flags[e]!;
+    const hit: Hit = { entry: e, kind: 'exact', allowed: (flags & FLAG_ALLOW) !== 0 };
+    if (flags & FLAG_HELD) hit.held = true;
+    return hit;
   }
 
   entryType(entry: number): IndicatorType {
@@ -143,6 +168,29 @@ export class Matcher {
 
   entryAllowed(entry: number): boolean {
     return (this.set.flags[entry]! & FLAG_ALLOW) !== 0;
+  }
+
+  /** Quarantined by a guard: never enforced, never in a list. */
+  entryHeld(entry: number): boolean {
+    return (this.set.flags[entry]! & FLAG_HELD) !== 0;
+  }
+
+  /** Listed only strongly enough by monitor-mode feeds: monitor at most. */
+  entryMonitorOnly(entry: number): boolean {
+    return (this.set.flags[entry]! & FLAG_NO_BLOCK) !== 0;
+  }
+
+  entryWarned(entry: number): boolean {
+    return (this.set.flags[entry]! & FLAG_WARN) !== 0;
+  }
+
+  /** Every entry of a type, by scan: for explain on values the lookups do not index (networks). */
+  findByValue(type: IndicatorType, value: string): number {
+    const code = TYPE_CODE[type];
+    for (let e = 0; e < this.set.meta.entries; e++) {
+      if (this.set.types[e] === code && this.entryValue(e) === value) return e;
+    }
+    return -1;
   }
 
   /** Names of the feeds that list the entry. */

@@ -36,12 +36,17 @@ export function verdictFor(score: number, allowed: boolean, policy: Policy): Ver
   return 'allow';
 }
 
+/** The verdict a hit gives: held entries allow, monitor-only ones stop at monitor. */
+export function verdictOfHit(matcher: Matcher, hit: Hit | undefined): Verdict {
+  if (!hit || hit.held) return 'allow';
+  const verdict = verdictFor(matcher.entryScore(hit.entry), hit.allowed, matcher.set.meta.policy);
+  return verdict === 'block' && matcher.entryMonitorOnly(hit.entry) ? 'monitor' : verdict;
+}
+
 export function decide(matcher: Matcher, query: Query): Decision {
   const hit = lookup(matcher, query);
   if (!hit) return { query, verdict: 'allow', score: 0, hit, matcher };
-  const score = matcher.entryScore(hit.entry);
-  const verdict = verdictFor(score, hit.allowed, matcher.set.meta.policy);
-  return { query, verdict, score, hit, matcher };
+  return { query, verdict: verdictOfHit(matcher, hit), score: matcher.entryScore(hit.entry), hit, matcher };
 }
 
 /** A source as the HTTP API and `sluice check` show it. */

@@ -103,6 +103,27 @@ export class Metrics {
     registers: [this.syncerRegistry],
   });
 
+  readonly quarantined = new Gauge({
+    name: 'sluice_quarantined_indicators',
+    help: 'Listed values a guard keeps out of enforcement, by feed and guard',
+    labelNames: ['feed', 'guard'] as const,
+    registers: [this.syncerRegistry],
+  });
+
+  readonly updatesHeld = new Counter({
+    name: 'sluice_feed_updates_held_total',
+    help: 'Feed updates held back because they shrank or grew the feed too much at once',
+    labelNames: ['feed'] as const,
+    registers: [this.syncerRegistry],
+  });
+
+  readonly overrides = new Gauge({
+    name: 'sluice_manual_entries',
+    help: 'Manual block and allow entries in force',
+    labelNames: ['action'] as const,
+    registers: [this.syncerRegistry],
+  });
+
   readonly storeErrors = new Counter({
     name: 'sluice_store_errors_total',
     help: 'Failures to persist or load a set version',

@@ -6,8 +6,12 @@ export interface FeedStatus {
   name: string;
   url: string;
   format: string;
-  /** ok: last update worked; failing: the last one failed, older data is served; pending: never loaded. */
-  state: 'ok' | 'failing' | 'pending';
+  /**
+   * ok: last update worked; failing: the last one failed, older data is served; held: the last
+   * update changed the feed too much and waits for an operator, older data is served;
+   * pending: never loaded.
+   */
+  state: 'ok' | 'failing' | 'held' | 'pending';
   /** Where the data being served came from. */
   origin: 'network' | 'file' | 'cache' | 'none';
   /** Epoch seconds. */
@@ -20,6 +24,10 @@ export interface FeedStatus {
   invalid: Tally;
   skipped: Tally;
   adjusted: Tally;
+  /** Listings the guards keep out of enforcement, by guard, with examples. */
+  quarantined: { count: number; byGuard: Record<string, number>; examples: Array<{ value: string; guard: string; detail: string }> };
+  /** An update held back by the change guard, until accepted or superseded. */
+  heldUpdate?: { reason: string; entries: number; previous: number; at: number; examples: string[] };
 }
 
 export const emptyTally = (): Tally => ({ count: 0, examples: [], reasons: {} });
@@ -37,5 +45,6 @@ export function initialStatus(feed: FeedConfig): FeedStatus {
     invalid: emptyTally(),
     skipped: emptyTally(),
     adjusted: emptyTally(),
+    quarantined: { count: 0, byGuard: {}, examples: [] },
   };
 }

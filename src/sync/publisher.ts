@@ -1,6 +1,14 @@
 import type { Config } from '../config/load.js';
 import { parseAllowlist, readAllowlistFile } from '../feeds/allowlist.js';
-import { buildIndicatorSet, matchValue, type AllowContribution, type FeedContribution } from '../indicators/build.js';
+import { guardFromSettings } from '../guards/index.js';
+import {
+  buildIndicatorSet,
+  matchValue,
+  type AllowContribution,
+  type EntryGuard,
+  type FeedContribution,
+  type HeldReport,
+} from '../indicators/build.js';
 import type { ListedSinceSeed } from '../indicators/observations.js';
 import type { DecayModels } from '../indicators/score.js';
 import type { Logger } from '../log.js';
@@ -21,6 +29,8 @@ export interface PublisherOptions {
    * taken (transferred to another thread); otherwise it must be copied if it is moved.
    */
   onSet: (set: CompiledSet, handover: boolean) => void;
+  /** After each build: what the guards held back, per feed. */
+  onHeld?: (held: Map<string, HeldReport>) => void;
   now?: () => number;
 }
 
@@ -33,8 +43,11 @@ export class Publisher {
   private chain: Promise<number | undefined> = Promise.resolve(undefined);
   private readonly allowlists = new Map<string, AllowContribution>();
   private readonly warned = new Map<string, string>();
+  private readonly guard: EntryGuard;
 
-  constructor(private readonly opts: PublisherOptions) {}
+  constructor(private readonly opts: PublisherOptions) {
+    this.guard = guardFromSettings(opts.config);
+  }
 
   /**
    * Publishes the snapshot the store holds, if any, so enforcement starts before any fetch.
@@ -58,34 +71,39 @@ export class Publisher {
     return seed;
   }
 
-  /** Queues a rebuild from these contributions; resolves with the new version, if one was made. */
-  rebuild(feeds: FeedContribution[]): Promise<number | undefined> {
+  /**
+   * Queues a rebuild from these contributions (and manual allow entries); resolves with the
+   * new version, if one was made.
+   */
+  rebuild(feeds: FeedContribution[], manualAllows: AllowContribution[] = []): Promise<number | undefined> {
     this.chain = this.chain.then(
-      () => this.build(feeds),
-      () => this.build(feeds),
+      () => this.build(feeds, manualAllows),
+      () => this.build(feeds, manualAllows),
     );
     return this.chain;
   }
 
-  private async build(feeds: FeedContribution[]): Promise<number | undefined> {
-    if (feeds.length === 0 && this.opts.config.feeds.length > 0) return undefined;
+  private async build(feeds: FeedContribution[], manualAllows: AllowContribution[]): Promise<number | undefined> {
+    if (feeds.length === 0 && manualAllows.length === 0 && this.opts.config.feeds.length > 0) return undefined;
     const started = performance.now();
-    const allowlists = await this.readAllowlists();
+    const allowlists = [...(await this.readAllowlists()), ...manualAllows];
     const version = await this.opts.store.nextVersion();
-    const { set, expired } = buildIndicatorSet({
+    const { set, expired, held } = buildIndicatorSet({
       version,
       now: Math.floor((this.opts.now?.() ?? Date.now()) / 1000),
       policy: this.opts.config.policy,
       feeds,
       allowlists,
       decay: decayModels(this.opts.config),
+      guard: this.guard,
     });
+    this.opts.onHeld?.(held);
     const compiled = compileSet(set);
     // Persisted before it is handed over: the gateway may take the set's memory with it.
     await this.persist(compiled);
     this.opts.onSet(compiled, true);
     this.opts.logger.info(
-      { version, entries: set.entries.length, expired, ms: Math.round(performance.now() - started) },
+      { version, entries: set.entries.length, expired, held: sumHeld(held), ms: Math.round(performance.now() - started) },
       'new set version',
     );
     return version;
@@ -151,6 +169,12 @@ function firstSeenIn(set: CompiledSet): (feed: string) => ListedSinceSeed {
     if (entry === undefined || !matcher.entryFeeds(entry).includes(feed)) return undefined;
     return matcher.entryDetail(entry).sources.find((s) => s.feed === feed)?.firstSeen;
   };
+}
+
+function sumHeld(held: Map<string, HeldReport>): number {
+  let total = 0;
+  for (const report of held.values()) total += report.count;
+  return total;
 }
 
 /** The config's ageing per type, in the seconds the score model counts in. */

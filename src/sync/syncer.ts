@@ -4,7 +4,10 @@ import { FeedCache } from '../feeds/cache.js';
 import { ParseReport } from '../feeds/parsers/index.js';
 import { FeedParseError } from '../errors.js';
 import { loadCachedFeed, updateFeed, type FetchSettings } from '../feeds/update.js';
-import type { FeedContribution } from '../indicators/build.js';
+import { checkChange } from '../guards/index.js';
+import type { AllowContribution, FeedContribution, HeldReport } from '../indicators/build.js';
+import { overrideContributions } from '../overrides/contribute.js';
+import { liveOverrides, OverrideFile, type Override } from '../overrides/store.js';
 import { carryListedSince, type ListedSinceSeed, type ObservationList } from '../indicators/observations.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -20,10 +23,22 @@ const REBUILD_DEBOUNCE_MS = 250;
 /** How often allowlist files are checked for edits. */
 const ALLOWLIST_CHECK_MS = 15_000;
 
+/** A parsed update the change guard held back, waiting to be accepted or superseded. */
+interface HeldUpdate {
+  report: ParseReport;
+  listedAt: number;
+  origin: FeedStatus['origin'];
+  keep: () => Promise<Error | undefined>;
+}
+
+/** The longest a timer may wait (setTimeout's limit); later expiries are caught by the rescore. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface FeedState {
   config: FeedConfig;
   status: FeedStatus;
   lastGood?: { observations: ObservationList; listedAt: number };
+  held?: HeldUpdate;
   timer?: NodeJS.Timeout;
   running?: Promise<boolean>;
 }
@@ -56,10 +71,14 @@ export class Syncer {
   private stopped = false;
   /** First-seen times from the saved set, for feeds loaded again after a restart. */
   private seed: ((feed: string) => ListedSinceSeed) | undefined;
+  private readonly overrideFile: OverrideFile;
+  private overrides: Override[] = [];
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: SyncerOptions) {
     this.cache = new FeedCache(opts.config.data_dir);
-    this.publisher = new Publisher(opts);
+    this.overrideFile = new OverrideFile(opts.config.data_dir);
+    this.publisher = new Publisher({ ...opts, onHeld: (held) => this.showHeld(held) });
     for (const feed of opts.config.feeds.filter((f) => f.enabled)) {
       this.feeds.set(feed.name, { config: feed, status: initialStatus(feed) });
       // Every feed has its series from the start: a feed that never succeeded shows as
@@ -96,8 +115,9 @@ export class Syncer {
    */
   async loadLocal(): Promise<void> {
     this.seed = await this.publisher.publishSnapshot();
+    await this.loadOverrides();
     await this.loadCachedBodies();
-    if (this.hasData()) await this.publisher.rebuild(this.contributions());
+    if (this.hasData()) await this.rebuildNow();
   }
 
   /** Fetches every feed once, publishes the result, then schedules each feed on its interval. */
@@ -106,7 +126,7 @@ export class Syncer {
     this.seed = undefined;
     await this.fetchAll();
     if (this.stopped) return;
-    await this.publisher.rebuild(this.contributions());
+    await this.rebuildNow();
     for (const state of this.feeds.values()) this.schedule(state);
     // Ageing goes on while feeds are quiet, and allowlist edits apply without a restart.
     this.every(this.opts.config.scoring.rescore_interval, () => this.requestRebuild());
@@ -137,9 +157,10 @@ export class Syncer {
 
   /** Fetches every feed once and writes one new version (`sluice sync --once`). */
   async runOnce(): Promise<{ version: number | undefined; failed: number }> {
+    await this.loadOverrides();
     await this.loadCachedBodies();
     await this.fetchAll();
-    const version = await this.publisher.rebuild(this.contributions());
+    const version = await this.rebuildNow();
     const failed = [...this.feeds.values()].filter((s) => s.status.state !== 'ok').length;
     return { version, failed };
   }
@@ -152,9 +173,71 @@ export class Syncer {
     return true;
   }
 
+  /**
+   * Publishes a feed's held-back update after all (an operator looked at it). Resolves with
+   * the new version, or undefined when the feed has no held update.
+   */
+  async acceptHeld(name: string): Promise<{ version: number | undefined; entries: number } | undefined> {
+    const state = this.feeds.get(name);
+    const held = state?.held;
+    if (!state || !held) return undefined;
+    this.accept(state, held.report, held.listedAt, held.origin);
+    const err = await held.keep();
+    if (err) this.log(state).warn({ err }, 'cannot keep the feed body in data_dir');
+    this.log(state).warn({ entries: held.report.list.size }, 'held feed update accepted by an operator');
+    this.changed();
+    return { version: await this.rebuildNow(), entries: held.report.list.size };
+  }
+
+  /** Reads the manual entries again (after the admin API changed them) and publishes them. */
+  async reloadOverrides(): Promise<number | undefined> {
+    await this.loadOverrides();
+    return this.rebuildNow();
+  }
+
+  private async loadOverrides(): Promise<void> {
+    try {
+      this.overrides = await this.overrideFile.load();
+    } catch (err) {
+      // Keep the entries already in force: a damaged file must not drop an operator's blocks.
+      this.opts.logger.error({ err: (err as Error).message }, 'cannot read manual entries; keeping those in force');
+    }
+    const live = liveOverrides(this.overrides, this.now());
+    this.opts.metrics.overrides.set({ action: 'block' }, live.filter((o) => o.action === 'block').length);
+    this.opts.metrics.overrides.set({ action: 'allow' }, live.filter((o) => o.action === 'allow').length);
+    // An entry that expires takes effect when it does, not at the next rescore.
+    clearTimeout(this.expiryTimer);
+    const next = Math.min(...live.map((o) => o.expires ?? Infinity));
+    if (Number.isFinite(next) && !this.stopped) {
+      this.expiryTimer = setTimeout(() => void this.reloadOverrides(), Math.min(MAX_TIMER_MS, Math.max(0, next - this.now()) * 1000 + 50));
+      this.expiryTimer.unref();
+    }
+  }
+
+  private rebuildNow(): Promise<number | undefined> {
+    return this.publisher.rebuild(this.contributions(), this.manualAllows());
+  }
+
+  private manualAllows(): AllowContribution[] {
+    return overrideContributions(liveOverrides(this.overrides, this.now()), this.now()).allowlists;
+  }
+
+  /** Puts what the guards held back of each feed in its status and metrics. */
+  private showHeld(held: Map<string, HeldReport>): void {
+    for (const state of this.feeds.values()) {
+      const report = held.get(state.config.name);
+      state.status.quarantined = report ?? { count: 0, byGuard: {}, examples: [] };
+      for (const guard of ['special-range', 'wide-prefix', 'warninglist', 'allowlist']) {
+        this.opts.metrics.quarantined.set({ feed: state.config.name, guard }, report?.byGuard[guard] ?? 0);
+      }
+    }
+    this.changed();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     this.abort.abort();
+    clearTimeout(this.expiryTimer);
     clearTimeout(this.rebuildTimer);
     for (const timer of this.timers) clearInterval(timer);
     for (const state of this.feeds.values()) clearTimeout(state.timer);
@@ -162,11 +245,13 @@ export class Syncer {
   }
 
   private hasData(): boolean {
-    return [...this.feeds.values()].some((s) => s.lastGood);
+    return [...this.feeds.values()].some((s) => s.lastGood) || this.overrides.length > 0;
   }
 
   private contributions(): FeedContribution[] {
     const out: FeedContribution[] = [];
+    const manual = overrideContributions(liveOverrides(this.overrides, this.now()), this.now()).feed;
+    if (manual) out.push(manual);
     for (const s of this.feeds.values()) {
       if (!s.lastGood) continue;
       out.push({
@@ -239,11 +324,13 @@ export class Syncer {
         now,
       });
       const origin = /^https?:/i.test(state.config.url) ? 'network' : 'file';
-      if (result.kind === 'unchanged') this.confirm(state, now, origin);
-      else this.accept(state, result.report, now, origin);
-      changed = result.kind === 'updated';
-      if (result.kind === 'updated' && result.cacheError) {
-        this.log(state).warn({ err: result.cacheError }, 'cannot keep the feed body in data_dir');
+      if (result.kind === 'unchanged') {
+        this.confirm(state, now, origin);
+      } else if (!this.holdIfDrastic(state, { report: result.report, listedAt: now, origin, keep: result.keep })) {
+        this.accept(state, result.report, now, origin);
+        const err = await result.keep();
+        if (err) this.log(state).warn({ err }, 'cannot keep the feed body in data_dir');
+        changed = true;
       }
     } catch (err) {
       if (this.stopped) return false;
@@ -253,8 +340,29 @@ export class Syncer {
     return changed;
   }
 
+  /** The change guard: an update that changes the feed too much waits for an operator. */
+  private holdIfDrastic(state: FeedState, update: HeldUpdate): boolean {
+    const guards = this.opts.config.guards;
+    const previous = state.lastGood?.observations.size ?? 0;
+    const next = update.report.list.size;
+    const check = checkChange(previous, next, guards.max_change, guards.change_min_entries);
+    if (!check.held) return false;
+    const fresh = state.held === undefined;
+    state.held = update;
+    const examples = Array.from({ length: Math.min(5, next) }, (_, i) => update.report.list.value(i));
+    state.status.state = 'held';
+    state.status.heldUpdate = { reason: check.reason!, entries: next, previous, at: update.listedAt, examples };
+    this.opts.metrics.updatesHeld.inc({ feed: state.config.name });
+    const fields = { reason: check.reason, previous, entries: next, serving: 'last good data' };
+    if (fresh) this.log(state).warn(fields, 'feed update held back; accept it with POST /v1/feeds/{name}/accept');
+    else this.log(state).debug(fields, 'feed update still held back');
+    return true;
+  }
+
   private accept(state: FeedState, report: ParseReport, listedAt: number, origin: FeedStatus['origin']): void {
     const recovered = state.status.state === 'failing';
+    state.held = undefined;
+    delete state.status.heldUpdate;
     const list = report.list;
     carryListedSince(list, state.lastGood?.observations, this.seed?.(state.config.name), listedAt);
     state.lastGood = { observations: list, listedAt };
@@ -282,6 +390,9 @@ export class Syncer {
   /** A 304: the data held is still what the feed lists. */
   private confirm(state: FeedState, now: number, origin: FeedStatus['origin']): void {
     if (state.lastGood) state.lastGood = { ...state.lastGood, listedAt: now };
+    // The feed lists what it listed before the held update: that update is moot.
+    state.held = undefined;
+    delete state.status.heldUpdate;
     const recovered = state.status.state === 'failing';
     Object.assign(state.status, { state: 'ok', origin, consecutiveFailures: 0 });
     this.markSuccess(state, now);
@@ -316,7 +427,7 @@ export class Syncer {
     if (this.stopped) return;
     clearTimeout(this.rebuildTimer);
     this.rebuildTimer = setTimeout(() => {
-      void this.publisher.rebuild(this.contributions());
+      void this.rebuildNow();
     }, REBUILD_DEBOUNCE_MS);
   }
 
