@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'SLUICE_ERR_NOT_READY'
   | 'SLUICE_ERR_NOT_FOUND'
   | 'SLUICE_ERR_FORBIDDEN'
+  | 'SLUICE_ERR_UNAUTHORIZED'
+  | 'SLUICE_ERR_CONFLICT'
   | 'SLUICE_ERR_LISTEN';
 
 /** Base class: `code` is stable and safe to match on; `message` names the thing at fault first. */
@@ -122,6 +124,10 @@ export function httpStatusFor(err: unknown): number {
       return 404;
     case 'SLUICE_ERR_FORBIDDEN':
       return 403;
+    case 'SLUICE_ERR_UNAUTHORIZED':
+      return 401;
+    case 'SLUICE_ERR_CONFLICT':
+      return 409;
     case 'SLUICE_ERR_NOT_READY':
       return 503;
     default:

@@ -1,8 +1,9 @@
 import { SluiceError } from '../errors.js';
 import { imageToSet } from '../match/codec.js';
 import { Matcher } from '../match/matcher.js';
-import { parseQuery } from '../match/query.js';
-import { decide, describe, type VerdictBody } from '../match/verdict.js';
+import { describe, type VerdictBody } from '../match/verdict.js';
+import { decisionFor } from '../match/explain.js';
+import { decayModels } from '../sync/publisher.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 import { loadRuntimeConfig, openStore } from './runtime.js';
 import { UsageError } from '../errors.js';
@@ -27,7 +28,7 @@ export async function checkCommand(args: string[]): Promise<number> {
   let status = 0;
   for (const value of positionals) {
     try {
-      const body = describe(decide(matcher, parseQuery(value, 'value', value)));
+      const body = describe(decisionFor(matcher, value), { decay: decayModels(config) });
       process.stdout.write(values.json ? `${JSON.stringify(body)}\n` : formatVerdict(body));
     } catch (err) {
       if (!(err instanceof SluiceError)) throw err;
@@ -43,5 +44,12 @@ function formatVerdict(body: VerdictBody): string {
   if (body.match) lines.push(`  match: ${body.match.indicator} (${body.match.type}, ${body.match.kind})`);
   for (const reason of body.reasons) lines.push(`  - ${reason}`);
   if (body.tags.length) lines.push(`  tags: ${body.tags.join(', ')}`);
+  if (body.score_parts) {
+    const parts = body.score_parts;
+    for (const p of parts.sources) {
+      lines.push(`  score part: ${p.feed} confidence ${p.confidence}, last seen ${p.ageDays} days ago, decay ${p.decay} -> ${p.score}`);
+    }
+    lines.push(`  score now: ${parts.combined_now} from ${parts.corroboration} source${parts.corroboration === 1 ? '' : 's'}`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -19,5 +19,6 @@ export function redactedConfig(config: Config): unknown {
       url: f.url.replace(/\/\/[^@/]*@/, '//[redacted]@').replace(/([?&][^=]+=)[^&]*/g, '$1[redacted]'),
       headers: Object.fromEntries(Object.keys(f.headers).map((k) => [k, '[redacted]'])),
     })),
+    http: { ...config.http, tokens: config.http.tokens.map((t) => ({ ...t, ...(t.token ? { token: '[redacted]' } : {}) })) },
   };
 }

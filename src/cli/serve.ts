@@ -4,6 +4,10 @@ import { Forwarder } from '../dns/forwarder.js';
 import { QueryHandler } from '../dns/handler.js';
 import { DnsServer } from '../dns/server.js';
 import { buildApp } from '../http/app.js';
+import { resolveTokens, TokenAuth } from '../http/auth.js';
+import { OverrideAdmin } from '../overrides/admin.js';
+import { OverrideFile } from '../overrides/store.js';
+import { decayModels } from '../sync/publisher.js';
 import { listenHttp, stopHttp } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { AddressSet } from '../match/cidr/address-set.js';
@@ -90,13 +94,22 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     logger: logger.child({ component: 'dns' }),
   });
   const dns = new DnsServer(handler, logger.child({ component: 'dns' }));
+  const httpLogger = logger.child({ component: 'http' });
+  const grants = resolveTokens(config.http.tokens, process.env, (message) => httpLogger.warn(message));
   const http = buildApp({
     holder,
     metrics,
-    logger: logger.child({ component: 'http' }),
+    logger: httpLogger,
+    auth: new TokenAuth(grants, AddressSet.fromCidrs(LOOPBACK)),
+    verdictAuth: config.http.verdict_auth,
+    decay: decayModels(config),
     feedStatus: () => syncer.status(),
+    admin: {
+      syncFeed: (name) => syncer.syncFeed(name),
+      acceptFeed: (name) => syncer.acceptFeed(name),
+      overrides: new OverrideAdmin(new OverrideFile(config.data_dir), () => syncer.reloadOverrides(), httpLogger),
+    },
     moreMetrics: () => syncer.metricsText(),
-    adminClients: AddressSet.fromCidrs(LOOPBACK),
   });
 
   let httpServer: Awaited<ReturnType<typeof listenHttp>> | undefined;

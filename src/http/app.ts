@@ -5,6 +5,7 @@ import { errorHandler } from './middleware/errors.js';
 import { edlRoutes } from './routes/edl.js';
 import { feedRoutes } from './routes/feeds.js';
 import { healthRoutes } from './routes/health.js';
+import { indicatorRoutes } from './routes/indicators.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { verdictRoutes } from './routes/verdict.js';
 
@@ -13,9 +14,14 @@ export type { HttpDeps };
 /** The whole HTTP API as one hono app. */
 export function buildApp(deps: HttpDeps): Hono {
   const app = new Hono();
+  if (deps.verdictAuth === 'token') {
+    app.use('/v1/verdict', deps.auth.require('verdict'));
+    app.use('/edl/*', deps.auth.require('verdict'));
+  }
   app.route('/', verdictRoutes(deps));
   app.route('/', edlRoutes(deps));
   app.route('/', feedRoutes(deps));
+  app.route('/', indicatorRoutes(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
   app.notFound(() => {

@@ -51,3 +51,36 @@ export function combineScores(scores: readonly number[]): number {
   for (const s of scores) missProbability *= 1 - Math.min(100, Math.max(0, s)) / 100;
   return Math.round((1 - missProbability) * 100);
 }
+
+/** One source's part in a score, as explain shows it. */
+export interface SourcePart {
+  feed: string;
+  confidence: number;
+  ageDays: number;
+  /** The share of its confidence the source still counts for. */
+  decay: number;
+  score: number;
+  /** Seconds until this source no longer counts. */
+  expiresIn: number;
+}
+
+/** How a score came about: each source decayed by age, then combined. */
+export function scoreParts(
+  sources: ReadonlyArray<{ feed: string; confidence: number; lastSeen: number }>,
+  model: DecayModel,
+  now: number,
+): { parts: SourcePart[]; combined: number } {
+  const parts = sources.map((s) => {
+    const age = Math.max(0, now - s.lastSeen);
+    const decay = decayFactor(age, model);
+    return {
+      feed: s.feed,
+      confidence: s.confidence,
+      ageDays: Math.round((age / 86_400) * 10) / 10,
+      decay: Math.round(decay * 1000) / 1000,
+      score: Math.round(sourceScore(s.confidence, age, model) * 10) / 10,
+      expiresIn: Math.max(0, model.lifetime - age),
+    };
+  });
+  return { parts, combined: combineScores(parts.map((p) => p.score)) };
+}

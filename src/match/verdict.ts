@@ -1,4 +1,5 @@
-import type { AllowRecord, Policy } from '../indicators/set.js';
+import { scoreParts, type DecayModels, type SourcePart } from '../indicators/score.js';
+import type { AllowRecord, GuardNote, Policy } from '../indicators/set.js';
 import type { Hit, Matcher } from './matcher.js';
 import type { Query } from './query.js';
 
@@ -70,13 +71,26 @@ export interface VerdictBody {
   sources: SourceView[];
   tags: string[];
   allowlist: AllowRecord[];
+  /** The guard that keeps the matched entry out of enforcement. */
+  quarantine?: GuardNote;
+  /** Warn-mode warninglists the matched value is on. */
+  warnings?: string[];
   reasons: string[];
   version: number;
+  /** With explain: each source's part in the score as of now. */
+  score_parts?: { sources: SourcePart[]; corroboration: number; combined_now: number; monitor_only: boolean };
+}
+
+export interface DescribeOptions {
+  /** Ageing per type, to show each source's decayed part (explain). */
+  decay?: DecayModels;
+  /** Epoch seconds; defaults to now. */
+  now?: number;
 }
 
 const iso = (epochSeconds: number) => new Date(epochSeconds * 1000).toISOString();
 
-export function describe(decision: Decision): VerdictBody {
+export function describe(decision: Decision, options: DescribeOptions = {}): VerdictBody {
   const { query, matcher, hit } = decision;
   const body: VerdictBody = {
     value: query.input,
@@ -112,6 +126,19 @@ export function describe(decision: Decision): VerdictBody {
   });
   body.tags = [...new Set(detail.sources.flatMap((s) => s.tags ?? []))];
   body.allowlist = detail.allow;
+  if (detail.held) body.quarantine = detail.held;
+  if (detail.warnings?.length) body.warnings = detail.warnings.map((w) => w.detail);
+  if (options.decay && detail.sources.length) {
+    const type = matcher.entryType(hit.entry);
+    const now = options.now ?? Math.floor(Date.now() / 1000);
+    const { parts, combined } = scoreParts(detail.sources, options.decay[type], now);
+    body.score_parts = {
+      sources: parts,
+      corroboration: parts.length,
+      combined_now: combined,
+      monitor_only: matcher.entryMonitorOnly(hit.entry),
+    };
+  }
   body.reasons = reasonsFor(decision, indicator, body);
   return body;
 }
@@ -128,9 +155,14 @@ function reasonsFor(decision: Decision, indicator: string, body: VerdictBody): s
     const where = a.line !== undefined ? ` line ${a.line}` : '';
     reasons.push(`${indicator} allowed by ${a.list}${where}${a.reason ? `: ${a.reason}` : ''}`);
   }
+  if (body.quarantine) reasons.push(`quarantined by the ${body.quarantine.guard} guard: ${body.quarantine.detail}; not enforced`);
+  for (const w of body.warnings ?? []) reasons.push(`warning: ${w}`);
   const policy = decision.matcher.set.meta.policy;
-  if (!decision.hit!.allowed) {
+  if (!decision.hit!.allowed && !decision.hit!.held) {
     reasons.push(`score ${body.score} against block_at ${policy.block_at}, monitor_at ${policy.monitor_at}`);
+    if (decision.matcher.entryMonitorOnly(decision.hit!.entry) && body.score >= policy.block_at) {
+      reasons.push('only monitor-mode feeds reach block_at: monitor, not block');
+    }
   }
   return reasons;
 }

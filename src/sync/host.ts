@@ -55,6 +55,16 @@ export class SyncerHost {
     return this.ask({ type: 'sync', id: 0, feed }) as Promise<boolean>;
   }
 
+  /** Publishes a feed's held-back update; undefined when it has none. */
+  acceptFeed(feed: string): Promise<{ version: number | undefined; entries: number } | undefined> {
+    return this.ask({ type: 'accept', id: 0, feed }) as Promise<{ version: number | undefined; entries: number } | undefined>;
+  }
+
+  /** Has the syncer read the manual entries again; resolves with the version that includes them. */
+  reloadOverrides(): Promise<number | undefined> {
+    return this.ask({ type: 'overrides', id: 0 }) as Promise<number | undefined>;
+  }
+
   /** The syncer's metrics in the Prometheus text format ('' when it does not answer in time). */
   metricsText(): Promise<string> {
     return Promise.race([this.ask({ type: 'metrics', id: 0 }) as Promise<string>, delay(2_000, '')]);

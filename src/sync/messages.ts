@@ -6,6 +6,8 @@ export type ToSyncer =
   | { type: 'start' }
   | { type: 'sync'; id: number; feed: string }
   | { type: 'metrics'; id: number }
+  | { type: 'accept'; id: number; feed: string }
+  | { type: 'overrides'; id: number }
   | { type: 'stop' };
 
 /** What the syncer thread sends back. */

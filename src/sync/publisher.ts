@@ -178,7 +178,7 @@ function sumHeld(held: Map<string, HeldReport>): number {
 }
 
 /** The config's ageing per type, in the seconds the score model counts in. */
-function decayModels(config: Config): DecayModels {
+export function decayModels(config: Config): DecayModels {
   const out = {} as DecayModels;
   for (const [type, model] of Object.entries(config.scoring.decay)) {
     out[type as keyof DecayModels] = { lifetime: model!.lifetime / 1000, speed: model!.speed };

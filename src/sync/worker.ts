@@ -45,6 +45,12 @@ port.on('message', (message: ToSyncer) => {
     case 'sync':
       void syncer.syncFeed(message.feed).then((value) => send({ type: 'reply', id: message.id, value }));
       return;
+    case 'accept':
+      void syncer.acceptHeld(message.feed).then((value) => send({ type: 'reply', id: message.id, value }));
+      return;
+    case 'overrides':
+      void syncer.reloadOverrides().then((value) => send({ type: 'reply', id: message.id, value }));
+      return;
     case 'metrics':
       void metrics.registry.metrics().then((value) => send({ type: 'reply', id: message.id, value }));
       return;

@@ -5,6 +5,7 @@ import { buildApp } from '../../src/http/app.js';
 import { MatcherHolder } from '../../src/match/holder.js';
 import { Metrics } from '../../src/metrics/registry.js';
 import { AddressSet } from '../../src/match/cidr/address-set.js';
+import { TokenAuth } from '../../src/http/auth.js';
 
 function app(loaded = true) {
   const holder = new MatcherHolder();
@@ -18,7 +19,7 @@ function app(loaded = true) {
     );
   }
   const metrics = new Metrics();
-  const http = buildApp({ holder, metrics, logger: silentLogger, feedStatus: () => [{ name: 'doms', state: 'ok' }, { name: 'weak', state: 'ok' }, { name: 'ips', state: 'ok' }], adminClients: AddressSet.fromCidrs(['127.0.0.0/8']) });
+  const http = buildApp({ holder, metrics, logger: silentLogger, feedStatus: () => [{ name: 'doms', state: 'ok' }, { name: 'weak', state: 'ok' }, { name: 'ips', state: 'ok' }], auth: new TokenAuth([], AddressSet.fromCidrs(['127.0.0.0/8'])), verdictAuth: 'open' });
   return { http, metrics, holder };
 }
 

@@ -1,24 +1,39 @@
 import { Hono } from 'hono';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { SluiceError } from '../../errors.js';
-import type { HttpDeps } from '../context.js';
+import { callerOf } from '../auth.js';
+import type { AdminDeps, HttpDeps } from '../context.js';
 
 /**
- * GET /v1/feeds: every feed's state, counts, and examples of invalid and skipped values.
- * Until admin tokens exist, only clients in the admin address set (loopback) may read it,
- * because feed URLs can carry credentials.
+ * GET /v1/feeds: every feed's state, counts, examples of invalid and quarantined values, and
+ * any update held back by the change guard (scope read). POST /v1/feeds/{name}/sync fetches a
+ * feed now; POST /v1/feeds/{name}/accept publishes its held update (scope admin).
  */
 export function feedRoutes(deps: HttpDeps): Hono {
   const app = new Hono();
-  app.get('/v1/feeds', (c) => {
-    const client = getConnInfo(c).remote.address ?? '';
-    if (!deps.adminClients.hasText(client)) {
-      throw new SluiceError('SLUICE_ERR_FORBIDDEN', 'admin routes answer loopback clients only');
-    }
+  app.get('/v1/feeds', deps.auth.require('read'), (c) => {
     if (!deps.feedStatus) throw new SluiceError('SLUICE_ERR_NOT_FOUND', 'this process runs no syncer');
     return c.json({ feeds: deps.feedStatus().map(redactUrl) });
   });
+  app.post('/v1/feeds/:name/sync', deps.auth.require('admin'), async (c) => {
+    const name = c.req.param('name');
+    if (!(await admin(deps).syncFeed(name))) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `no feed named ${name}`);
+    return c.json({ feed: name, synced: true });
+  });
+  app.post('/v1/feeds/:name/accept', deps.auth.require('admin'), async (c) => {
+    const name = c.req.param('name');
+    const known = (deps.feedStatus?.() as Array<{ name: string }> | undefined)?.some((f) => f.name === name);
+    if (!known) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `no feed named ${name}`);
+    const accepted = await admin(deps).acceptFeed(name);
+    if (!accepted) throw new SluiceError('SLUICE_ERR_CONFLICT', `feed ${name} has no held update to accept`);
+    deps.logger.warn({ feed: name, by: callerOf(c).name }, 'held feed update accepted');
+    return c.json({ feed: name, accepted: true, ...accepted });
+  });
   return app;
+}
+
+function admin(deps: HttpDeps): AdminDeps {
+  if (!deps.admin) throw new SluiceError('SLUICE_ERR_NOT_FOUND', 'this process runs no syncer');
+  return deps.admin;
 }
 
 /** Feed URLs may hold keys in their user info or query; status shows neither. */
