@@ -1,5 +1,4 @@
 import type { EntryGuard, GuardFindings } from '../indicators/build.js';
-import { isPublicSuffix } from '../indicators/normalize/index.js';
 import type { GuardNote, IndicatorEntry } from '../indicators/set.js';
 import { SpanIndex, spanOf } from './ranges.js';
 import { specialRanges } from './special-ranges.js';
@@ -13,6 +12,9 @@ export interface GuardOptions {
   enforceRanges: readonly string[];
   warninglists: readonly Warninglist[];
 }
+
+/** example.com, example.net, example.org and the example TLD, with every name below them. */
+const DOCUMENTATION_NAMES = /(^|\.)(example|example\.com|example\.net|example\.org)$/;
 
 interface NameRule {
   list: string;
@@ -30,17 +32,18 @@ class NameIndex {
   }
 
   /**
-   * The list covering `name`: the name itself, or a parent on a hostname list. A parent that
-   * is a public suffix covers nothing below it: names under github.io or a dynamic-DNS zone
-   * belong to whoever registered them, not to the top site.
+   * The list covering `name`: the name itself, or a parent on a list of names. Names reserved
+   * for documentation (RFC 2606) are never covered, so examples and tests stay enforceable,
+   * as the documentation address ranges do.
    */
   find(name: string): { at: string; rule: NameRule } | undefined {
+    if (DOCUMENTATION_NAMES.test(name)) return undefined;
     const own = this.rules.get(name);
     if (own) return { at: name, rule: own };
     for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
       const parent = name.slice(dot + 1);
       const rule = this.rules.get(parent);
-      if (rule?.below && !isPublicSuffix(parent)) return { at: parent, rule };
+      if (rule?.below) return { at: parent, rule };
     }
     return undefined;
   }
@@ -57,7 +60,10 @@ export function createGuard(options: GuardOptions): EntryGuard {
   const names = { allow: new NameIndex(), warn: new NameIndex() };
   const spans = { allow: new SpanIndex<string>(), warn: new SpanIndex<string>() };
   for (const list of options.warninglists) {
-    for (const name of list.names) names[list.mode].add(name, { list: list.name, below: list.kind === 'hostname' });
+    // Top-site lists of type string hold registrable names (google.com): a name below one is
+    // the same site, so every list of names covers the names below its entries. Hash lists
+    // have no parents to walk.
+    for (const name of list.names) names[list.mode].add(name, { list: list.name, below: true });
     for (const span of list.spans) spans[list.mode].add(span, list.name);
   }
   spans.allow.seal();

@@ -4,7 +4,9 @@ import { feedSchema, type FeedConfig } from '../../src/config/schema.js';
 import { parseAllowlist } from '../../src/feeds/allowlist.js';
 import { parseFeedBody } from '../../src/feeds/update.js';
 import type { ParseReport } from '../../src/feeds/parsers/index.js';
-import { buildIndicatorSet, type FeedContribution } from '../../src/indicators/build.js';
+import { buildIndicatorSet, type EntryGuard, type FeedContribution } from '../../src/indicators/build.js';
+import { configSchema } from '../../src/config/schema.js';
+import { guardFromSettings } from '../../src/guards/index.js';
 import { compileSet } from '../../src/match/compile.js';
 import { Matcher } from '../../src/match/matcher.js';
 
@@ -39,13 +41,26 @@ export interface TestFeed {
   [key: string]: unknown;
 }
 
-/** A matcher over the given feeds and allowlist text, built the way the syncer builds one. */
-export function matcherFor(feeds: TestFeed[], allowlist = '', policy = { block_at: 70, monitor_at: 40 }): Matcher {
+/** The guard a default config gives: bundled warninglists, /8 and /32 floors, special-use ranges. */
+export function defaultGuard(overrides: Record<string, unknown> = {}): EntryGuard {
+  return guardFromSettings(configSchema.parse(overrides));
+}
+
+/**
+ * A matcher over the given feeds and allowlist text, built the way the syncer builds one.
+ * Pass a guard (defaultGuard()) to apply the blast-radius guards as the syncer does.
+ */
+export function matcherFor(
+  feeds: TestFeed[],
+  allowlist = '',
+  policy = { block_at: 70, monitor_at: 40 },
+  options: { guard?: EntryGuard } = {},
+): Matcher {
   const now = 1_700_000_000;
   const contributions: FeedContribution[] = feeds.map((f) => {
     const { body, ...rest } = f;
     const config = feedConfig(rest);
-    return { feed: f.name, confidence: config.confidence, listedAt: now, observations: parseBody(body, rest).list };
+    return { feed: f.name, confidence: config.confidence, action: config.action, listedAt: now, observations: parseBody(body, rest).list };
   });
   const allow = parseAllowlist(allowlist);
   const { set } = buildIndicatorSet({
@@ -54,6 +69,7 @@ export function matcherFor(feeds: TestFeed[], allowlist = '', policy = { block_a
     policy,
     feeds: contributions,
     allowlists: allow.list.size ? [{ list: 'allowlist:test', observations: allow.list }] : [],
+    ...(options.guard ? { guard: options.guard } : {}),
   });
   return new Matcher(compileSet(set));
 }
