@@ -29,7 +29,9 @@ t.test('PUB-015: only the public address is enforced; every special or over-wide
   t.equal(m.findByValue('cidr', '::/0'), -1);
   const report = parseBody(PUB015, { format: 'text', type: 'ip' });
   t.match(report.invalid.examples, [{ value: '::/0', reason: /covers every address/ }]);
-  t.equal(guardOf('fc00::/7'), 'special-range');
+  t.equal(guardOf('fc00::/7'), 'wide-prefix', 'wider than /32 before it is special');
+  t.equal(guardOf('fe80::/10'), 'wide-prefix');
+  t.equal(guardOf('::1'), 'special-range');
   t.match(describe(decisionFor(m, '192.168.0.0/16')).reasons.join('\n'), /192\.168\.0\.0\/16 is private-use \(RFC 1918\); not enforced/);
   // Nothing held reaches a firewall list.
   const listed = selectEntries(m, { kind: 'ip' }).map((e) => m.entryValue(e));
