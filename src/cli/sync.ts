@@ -20,7 +20,8 @@ export async function syncCommand(args: string[]): Promise<number> {
   try {
     const { version, failed } = await syncer.runOnce();
     for (const f of syncer.status()) {
-      const detail = f.state === 'ok' ? `${f.entries} entries, ${f.invalid.count} invalid, ${f.skipped.count} skipped` : f.lastError;
+      const counts = `${f.entries} entries, ${f.invalid.count} invalid, ${f.skipped.count} skipped, ${f.quarantined.count} held by guards`;
+      const detail = f.state === 'ok' ? counts : f.state === 'held' ? `update held back: ${f.heldUpdate?.reason}; serving ${counts}` : f.lastError;
       process.stdout.write(`${f.name.padEnd(24)} ${f.state.padEnd(8)} ${detail ?? ''}\n`);
     }
     process.stdout.write(version === undefined ? 'no set written: no feed has data\n' : `set version ${version} written\n`);

@@ -64,7 +64,7 @@ t.test('sync --once, check and export work from the saved set', async (t) => {
 
   const sync = await sluice(['sync', '--config', config, '--once']);
   t.equal(sync.code, 0, sync.stderr);
-  t.match(sync.stdout, /^ips\s+ok\s+3 entries, 0 invalid, 0 skipped$/m);
+  t.match(sync.stdout, /^ips\s+ok\s+3 entries, 0 invalid, 0 skipped, 0 held by guards$/m);
   t.match(sync.stdout, /^hosts\s+ok\s+1904 entries/m);
   t.match(sync.stdout, /set version 1 written/);
 
