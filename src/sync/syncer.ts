@@ -169,7 +169,8 @@ export class Syncer {
   async syncFeed(name: string): Promise<boolean> {
     const state = this.feeds.get(name);
     if (!state) return false;
-    if (await this.runFeed(state)) this.requestRebuild();
+    // An operator asked for it: answer once the result is live, not a debounce later.
+    if (await this.runFeed(state)) await this.rebuildNow();
     return true;
   }
 

@@ -109,4 +109,18 @@ t.test('admin API end to end', async (t) => {
     t.equal((await api(`/v1/indicators/nothing.example.org`, { method: 'DELETE', token: ADMIN })).status, 404);
     t.notMatch(gw.stderr(), new RegExp(`${ADMIN}|${READ}`), 'no token appears in the logs');
   });
+
+  t.test('a value a guard holds is enforced only through an explicit manual block', async (t) => {
+    writeFileSync(join(dir, 'big.txt'), 'host1.listed.example\n10.9.8.7\nmail.google.com\n');
+    await api('/v1/feeds/big/sync', { method: 'POST', token: ADMIN });
+    const explained = (await (await api('/v1/indicators/10.9.8.7', { token: READ })).json()) as Record<string, any>;
+    t.match(explained, { verdict: 'allow', quarantine: { guard: 'special-range' } });
+    const feeds = ((await (await api('/v1/feeds', { token: READ })).json()) as { feeds: Array<Record<string, any>> }).feeds;
+    t.match(feeds[0]!.quarantined, { byGuard: { 'special-range': 1, warninglist: 1 } });
+    t.equal(await verdict('mail.google.com'), 'allow');
+    const add = await api('/v1/indicators', { method: 'POST', token: ADMIN, body: JSON.stringify({ value: '10.9.8.7', action: 'block', reason: 'compromised lab host' }) });
+    t.equal(add.status, 201);
+    t.equal(await verdict('10.9.8.7'), 'block', 'the operator enforces it on purpose');
+    t.equal(await verdict('10.9.8.6'), 'allow', 'and nothing else of the range');
+  });
 });
