@@ -1,4 +1,5 @@
 import type { EntryGuard, GuardFindings } from '../indicators/build.js';
+import { isPublicSuffix } from '../indicators/normalize/index.js';
 import type { GuardNote, IndicatorEntry } from '../indicators/set.js';
 import { SpanIndex, spanOf } from './ranges.js';
 import { specialRanges } from './special-ranges.js';
@@ -18,8 +19,10 @@ const DOCUMENTATION_NAMES = /(^|\.)(example|example\.com|example\.net|example\.o
 
 interface NameRule {
   list: string;
-  /** Covers names below it too (a hostname list), not only the name itself. */
+  /** Covers names below it too, not only the name itself. */
   below: boolean;
+  /** From a list the operator configured, not a bundled one. */
+  own: boolean;
 }
 
 /** Names of one mode: value to the first list that has it. */
@@ -32,9 +35,12 @@ class NameIndex {
   }
 
   /**
-   * The list covering `name`: the name itself, or a parent on a list of names. Names reserved
-   * for documentation (RFC 2606) are never covered, so examples and tests stay enforceable,
-   * as the documentation address ranges do.
+   * The list covering `name`: the name itself, or a parent on a list of names. A parent that
+   * is a public suffix (github.io, duckdns.org, workers.dev: anyone can register below it)
+   * covers nothing below it on a bundled list, since those names belong to whoever registered
+   * them, not to the popular site; a list of the operator's own covers what it says. Names
+   * reserved for documentation (RFC 2606) are never covered, so examples and tests stay
+   * enforceable, as the documentation address ranges do.
    */
   find(name: string): { at: string; rule: NameRule } | undefined {
     if (DOCUMENTATION_NAMES.test(name)) return undefined;
@@ -43,7 +49,7 @@ class NameIndex {
     for (let dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
       const parent = name.slice(dot + 1);
       const rule = this.rules.get(parent);
-      if (rule?.below) return { at: parent, rule };
+      if (rule?.below && (rule.own || !isPublicSuffix(parent))) return { at: parent, rule };
     }
     return undefined;
   }
@@ -63,7 +69,7 @@ export function createGuard(options: GuardOptions): EntryGuard {
     // Top-site lists of type string hold registrable names (google.com): a name below one is
     // the same site, so every list of names covers the names below its entries. Hash lists
     // have no parents to walk.
-    for (const name of list.names) names[list.mode].add(name, { list: list.name, below: true });
+    for (const name of list.names) names[list.mode].add(name, { list: list.name, below: true, own: !list.bundled });
     for (const span of list.spans) spans[list.mode].add(span, list.name);
   }
   spans.allow.seal();

@@ -26,7 +26,7 @@ export function loadWarninglists(settings: GuardSettings): Warninglist[] {
       continue;
     }
     let list = bundledCache.get(name);
-    if (!list) bundledCache.set(name, (list = readWarninglist(bundledPath(name), name, 'allow')));
+    if (!list) bundledCache.set(name, (list = readWarninglist(bundledPath(name), name, 'allow', true)));
     lists.push({ ...list, mode });
   }
   return lists;

@@ -14,6 +14,8 @@ export interface Warninglist {
   kind: 'hostname' | 'string' | 'cidr';
   names: string[];
   spans: Span[];
+  /** Shipped with sluice rather than configured by the operator. */
+  bundled: boolean;
 }
 
 /** Lists shipped in warninglists/, with the mode each has unless the config says otherwise. */
@@ -46,7 +48,7 @@ export function bundledPath(name: string): string {
  * Reads a warninglist in MISP's list.json layout. Types substring and regex are refused: they
  * cannot be checked per value in the time a large feed update allows.
  */
-export function readWarninglist(path: string, name: string, mode: WarninglistMode): Warninglist {
+export function readWarninglist(path: string, name: string, mode: WarninglistMode, bundled = false): Warninglist {
   let doc: { type?: unknown; list?: unknown };
   try {
     doc = JSON.parse(readFileSync(path, 'utf8'));
@@ -58,7 +60,7 @@ export function readWarninglist(path: string, name: string, mode: WarninglistMod
     throw new ConfigError(path, `warninglist ${name}: type ${String(kind)} is not supported (hostname, string or cidr)`);
   }
   if (!Array.isArray(doc.list)) throw new ConfigError(path, `warninglist ${name}: no "list" array`);
-  const list: Warninglist = { name, mode, kind, names: [], spans: [] };
+  const list: Warninglist = { name, mode, kind, names: [], spans: [], bundled };
   for (const raw of doc.list) {
     if (typeof raw !== 'string') continue;
     const value = raw.trim().toLowerCase().replace(/^\./, '').replace(/\.$/, '');

@@ -84,6 +84,12 @@ t.test('the bundled lists hold top sites by default; documentation names stay en
   t.equal(decide(m, parseQuery('evil-login.example.net', 'domain')).verdict, 'block');
 });
 
+t.test('names registered under a shared public suffix on a top list stay enforceable', async (t) => {
+  const body = 'phubotnet.duckdns.org\nbiqeketo.workers.dev\nofice365.github.io\nupdate.bruss.org.ru\n';
+  const m = matcherFor([{ name: 'f', format: 'text', type: 'domain', body }], '', undefined, { guard: defaultGuard() });
+  for (const name of body.trim().split('\n')) t.equal(decide(m, parseQuery(name, 'domain')).verdict, 'block', name);
+});
+
 t.test('a warn-mode list enforces and marks the verdict; off turns a list off', async (t) => {
   const body = '52.95.110.1\n';
   const warned = matcherFor([{ name: 'f', format: 'text', type: 'ip', body }], '', undefined, { guard: defaultGuard() });
