@@ -1,7 +1,7 @@
 import type { ObservationList } from './observations.js';
 import { combineScores, DEFAULT_DECAY, sourceScore, type DecayModels } from './score.js';
 import type { AllowRecord, GuardNote, IndicatorEntry, IndicatorSet, Policy, SourceRecord } from './set.js';
-import type { Canonical, IndicatorType } from './types.js';
+import type { Canonical, IndicatorType, ThreatContext } from './types.js';
 
 /** What one feed's last good update contributes to a new set. */
 export interface FeedContribution {
@@ -171,6 +171,9 @@ function addSource(entry: IndicatorEntry, feed: FeedContribution, i: number, now
     // The same feed listing one value twice (two spellings of one IDN name, say) is one source.
     same.confidence = Math.max(same.confidence, confidence);
     if (extra?.tags) same.tags = [...new Set([...(same.tags ?? []), ...extra.tags])];
+    if (extra?.context) same.context = mergeContext(same.context, extra.context);
+    if (extra?.validUntil !== undefined && same.validUntil !== undefined) same.validUntil = Math.max(same.validUntil, extra.validUntil);
+    else delete same.validUntil;
     return;
   }
   const source: SourceRecord = {
@@ -184,7 +187,17 @@ function addSource(entry: IndicatorEntry, feed: FeedContribution, i: number, now
   const line = list.line(i);
   if (line !== undefined) source.line = line;
   if (extra?.original !== undefined) source.original = extra.original;
+  if (extra?.context) source.context = extra.context;
+  if (extra?.tlp !== undefined) source.tlp = extra.tlp;
+  if (extra?.validUntil !== undefined) source.validUntil = extra.validUntil;
   entry.sources.push(source);
+}
+
+/** Context objects of both lists, each (kind, name) once. */
+function mergeContext(a: ThreatContext[] | undefined, b: ThreatContext[]): ThreatContext[] {
+  const out = [...(a ?? [])];
+  for (const c of b) if (!out.some((o) => o.kind === c.kind && o.name === c.name)) out.push(c);
+  return out;
 }
 
 /**
@@ -198,7 +211,9 @@ function finish(entry: IndicatorEntry, now: number, decay: DecayModels): boolean
     return entry.allow.length > 0;
   }
   const model = decay[entry.type];
-  const live = entry.sources.filter((s) => sourceScore(s.confidence, now - s.lastSeen, model) > 0);
+  const live = entry.sources.filter(
+    (s) => (s.validUntil === undefined || s.validUntil > now) && sourceScore(s.confidence, now - s.lastSeen, model) > 0,
+  );
   if (live.length === 0) {
     entry.sources = [];
     entry.exactOnly = false;

@@ -1,4 +1,12 @@
-import { INDICATOR_TYPES, TYPE_CODE, type Canonical, type IndicatorType, type Observation, type ObservationAction } from './types.js';
+import {
+  INDICATOR_TYPES,
+  TYPE_CODE,
+  type Canonical,
+  type IndicatorType,
+  type Observation,
+  type ObservationAction,
+  type ThreatContext,
+} from './types.js';
 
 /** What a few values carry beyond type, value and line; stored sparsely. */
 interface Extras {
@@ -6,6 +14,9 @@ interface Extras {
   tags?: string[];
   firstSeen?: number;
   original?: string;
+  context?: ThreatContext[];
+  tlp?: string;
+  validUntil?: number;
 }
 
 const FLAG_ALLOW = 1;
@@ -40,13 +51,17 @@ export class ObservationList {
     this.flags[i] = (obs.action === 'allow' ? FLAG_ALLOW : 0) | (obs.exactOnly ? FLAG_EXACT_ONLY : 0);
     this.lines[i] = obs.line ?? 0;
     this.values.push(obs.value);
-    if (obs.confidence !== undefined || obs.tags || obs.firstSeen !== undefined || obs.original !== undefined) {
-      const extra: Extras = {};
-      if (obs.confidence !== undefined) extra.confidence = obs.confidence;
-      if (obs.tags) extra.tags = obs.tags;
-      if (obs.firstSeen !== undefined) extra.firstSeen = obs.firstSeen;
-      if (obs.original !== undefined) extra.original = obs.original;
+    const extra: Extras = {};
+    if (obs.confidence !== undefined) extra.confidence = obs.confidence;
+    if (obs.tags) extra.tags = obs.tags;
+    if (obs.firstSeen !== undefined) extra.firstSeen = obs.firstSeen;
+    if (obs.original !== undefined) extra.original = obs.original;
+    if (obs.context?.length) extra.context = obs.context;
+    if (obs.tlp !== undefined) extra.tlp = obs.tlp;
+    if (obs.validUntil !== undefined) extra.validUntil = obs.validUntil;
+    for (const _ in extra) {
       this.extras.set(i, extra);
+      break;
     }
   }
 

@@ -1,4 +1,4 @@
-import type { IndicatorType } from './types.js';
+import type { IndicatorType, ThreatContext } from './types.js';
 
 /** One feed's listing of an indicator: its provenance. Times are epoch seconds. */
 export interface SourceRecord {
@@ -13,6 +13,11 @@ export interface SourceRecord {
   original?: string;
   /** Set when the feed runs in monitor mode: this source alone never blocks. */
   monitorOnly?: boolean;
+  /** Named threat objects the source ties the value to. */
+  context?: ThreatContext[];
+  tlp?: string;
+  /** Epoch seconds: the source stops counting then, whatever its decay says. */
+  validUntil?: number;
 }
 
 /** Why an indicator is never enforced: an allowlist line, or an exception in a feed. */

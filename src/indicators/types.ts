@@ -55,6 +55,23 @@ export interface Observation extends Canonical {
   exactOnly?: boolean;
   /** The text as the feed wrote it, kept when it differs from `value` (refanged, retyped). */
   original?: string;
+  context?: ThreatContext[];
+  /** TLP marking as `clear`, `green`, `amber`, `amber+strict` or `red` (TLP 1.0 white is clear). */
+  tlp?: string;
+  /** Epoch seconds after which the source no longer vouches for the value (STIX valid_until). */
+  validUntil?: number;
+}
+
+/**
+ * A named threat object an indicator points at: the malware it indicates, the actor, the
+ * campaign, the ATT&CK technique. From STIX relationships, MISP galaxies and tags.
+ */
+export interface ThreatContext {
+  /** malware, threat-actor, intrusion-set, campaign, attack-pattern, tool, or a MISP galaxy type. */
+  kind: string;
+  name: string;
+  /** ATT&CK ids (T1059.001, G0016, S0154) where known. */
+  attack_ids?: string[];
 }
 
 /** A value a feed carried that could not be used, with the reason and where it was. */

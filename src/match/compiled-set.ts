@@ -1,4 +1,5 @@
 import type { AllowRecord, GuardNote, Policy, SourceRecord } from '../indicators/set.js';
+import type { ThreatContext } from '../indicators/types.js';
 
 export type { GuardNote };
 import type { Ipv4RangeArrays } from './cidr/ipv4-ranges.js';
@@ -61,23 +62,27 @@ export interface EntryDetail {
   warnings?: GuardNote[];
 }
 
-type StoredSource = [number, number, number, number, { t?: string[]; l?: number; o?: string }?];
+type StoredExtra = { t?: string[]; l?: number; o?: string; c?: ThreatContext[]; p?: string; u?: number };
+type StoredSource = [number, number, number, number, StoredExtra?];
 type StoredAllow = [number, number?, string?];
 
 /** Compact JSON for one entry; feed names become indexes into `names`. */
 export function encodeDetail(detail: EntryDetail, nameIndex: (name: string) => number): string {
   const plain = detail.allow.length === 0 && !detail.held && !detail.warnings?.length;
   const only = plain && detail.sources.length === 1 ? detail.sources[0]! : undefined;
-  if (only && !only.tags?.length && only.original === undefined) {
+  if (only && !only.tags?.length && only.original === undefined && !only.context && only.tlp === undefined && only.validUntil === undefined) {
     // The common entry: one plain source. Written directly; it is most of a large set.
     const line = only.line === undefined ? '' : `,{"l":${only.line}}`;
     return `{"s":[[${nameIndex(only.feed)},${only.confidence},${only.firstSeen},${only.lastSeen}${line}]]}`;
   }
   const s: StoredSource[] = detail.sources.map((src) => {
-    const extra: { t?: string[]; l?: number; o?: string } = {};
+    const extra: StoredExtra = {};
     if (src.tags?.length) extra.t = src.tags;
     if (src.line !== undefined) extra.l = src.line;
     if (src.original !== undefined) extra.o = src.original;
+    if (src.context?.length) extra.c = src.context;
+    if (src.tlp !== undefined) extra.p = src.tlp;
+    if (src.validUntil !== undefined) extra.u = src.validUntil;
     const row: StoredSource = [nameIndex(src.feed), src.confidence, src.firstSeen, src.lastSeen];
     if (Object.keys(extra).length) row.push(extra);
     return row;
@@ -102,6 +107,9 @@ export function decodeDetail(json: string, names: readonly string[]): EntryDetai
     if (extra?.t) src.tags = extra.t;
     if (extra?.l !== undefined) src.line = extra.l;
     if (extra?.o !== undefined) src.original = extra.o;
+    if (extra?.c) src.context = extra.c;
+    if (extra?.p !== undefined) src.tlp = extra.p;
+    if (extra?.u !== undefined) src.validUntil = extra.u;
     return src;
   });
   const allow = (raw.a ?? []).map(([l, line, reason]) => {

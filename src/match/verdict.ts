@@ -1,5 +1,6 @@
 import { scoreParts, type DecayModels, type SourcePart } from '../indicators/score.js';
 import type { AllowRecord, GuardNote, Policy } from '../indicators/set.js';
+import type { ThreatContext } from '../indicators/types.js';
 import type { Hit, Matcher } from './matcher.js';
 import type { Query } from './query.js';
 
@@ -59,6 +60,9 @@ export interface SourceView {
   tags?: string[];
   line?: number;
   original?: string;
+  tlp?: string;
+  valid_until?: string;
+  context?: ThreatContext[];
 }
 
 /** The verdict object of DESIGN.md, plus the allow entries and readable reasons. */
@@ -70,6 +74,8 @@ export interface VerdictBody {
   match: { indicator: string; type: string; kind: string } | null;
   sources: SourceView[];
   tags: string[];
+  /** Named threat objects (malware, actors, campaigns, techniques) every source ties it to. */
+  context: ThreatContext[];
   allowlist: AllowRecord[];
   /** The guard that keeps the matched entry out of enforcement. */
   quarantine?: GuardNote;
@@ -100,6 +106,7 @@ export function describe(decision: Decision, options: DescribeOptions = {}): Ver
     match: null,
     sources: [],
     tags: [],
+    context: [],
     allowlist: [],
     reasons: [],
     version: matcher.version,
@@ -122,8 +129,16 @@ export function describe(decision: Decision, options: DescribeOptions = {}): Ver
     if (s.tags?.length) view.tags = s.tags;
     if (s.line !== undefined) view.line = s.line;
     if (s.original !== undefined) view.original = s.original;
+    if (s.tlp !== undefined) view.tlp = s.tlp;
+    if (s.validUntil !== undefined) view.valid_until = iso(s.validUntil);
+    if (s.context?.length) view.context = s.context;
     return view;
   });
+  const seen = new Set<string>();
+  for (const c of detail.sources.flatMap((s) => s.context ?? [])) {
+    const key = `${c.kind}\0${c.name}`;
+    if (!seen.has(key)) body.context.push(c), seen.add(key);
+  }
   body.tags = [...new Set(detail.sources.flatMap((s) => s.tags ?? []))];
   body.allowlist = detail.allow;
   if (detail.held) body.quarantine = detail.held;

@@ -5,6 +5,7 @@ import type {
   Observation,
   ObservationAction,
   Rejection,
+  ThreatContext,
   TypeHint,
 } from '../../indicators/types.js';
 
@@ -18,6 +19,9 @@ export interface ValueFacts {
   tags?: string[];
   firstSeen?: number;
   exactOnly?: boolean;
+  context?: ThreatContext[];
+  tlp?: string;
+  validUntil?: number;
 }
 
 /** A counted problem with its first few examples. */
@@ -71,6 +75,9 @@ export class ParseReport {
       if (tags) obs.tags = tags;
       if (facts.firstSeen !== undefined) obs.firstSeen = facts.firstSeen;
       if (facts.exactOnly) obs.exactOnly = true;
+      if (facts.context?.length) obs.context = facts.context;
+      if (facts.tlp !== undefined) obs.tlp = facts.tlp;
+      if (facts.validUntil !== undefined) obs.validUntil = facts.validUntil;
       if (canonical.value !== raw.trim()) obs.original = raw.trim();
       this.list.push(obs);
     }
