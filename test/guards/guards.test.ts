@@ -25,6 +25,9 @@ t.test('PUB-015: only the public address is enforced; every special or over-wide
   t.equal(guardOf('127.0.0.1'), 'special-range');
   t.equal(guardOf('10.0.0.0/8'), 'special-range');
   t.equal(guardOf('64.0.0.0/2'), 'wide-prefix');
+  t.equal(guardOf('10.1.2.3'), 'special-range', 'an address inside a held network is explained by it');
+  t.equal(describe(decisionFor(m, '10.1.2.3')).match?.indicator, '10.0.0.0/8');
+  t.equal(decisionFor(m, '10.1.2.3').verdict, 'allow');
   // A /0 is refused before any guard sees it: it counts as an invalid line of the feed.
   t.equal(m.findByValue('cidr', '::/0'), -1);
   const report = parseBody(PUB015, { format: 'text', type: 'ip' });
