@@ -85,6 +85,39 @@ const jsonOptions = z
   })
   .prefault({});
 
+const stixOptions = z
+  .strictObject({
+    benign_as_allow: z.boolean().default(true), // indicator_types benign: an allow entry
+  })
+  .prefault({});
+
+const mispOptions = z
+  .strictObject({
+    // feed: url is a MISP feed folder (manifest.json and one file per event);
+    // document: one JSON document (an event, a list of events, or a restSearch answer);
+    // auto: feed when the url ends in / or manifest.json.
+    source: z.enum(['auto', 'feed', 'document']).default('auto'),
+    to_ids_only: z.boolean().default(true), // attributes without to_ids are counted as skipped
+    api_key_env: z.string().optional(), // environment variable holding a MISP server's API key
+  })
+  .prefault({});
+
+const rpzOptions = z
+  .strictObject({
+    origin: z.string().optional(), // for relative names before any $ORIGIN; else the first SOA's owner
+  })
+  .prefault({});
+
+const taxiiOptions = z.strictObject({
+  collection: z.string().min(1), // collection id
+  // url is an API root, or a discovery endpoint (ending /taxii2/): then this API root, or its default.
+  api_root: z.string().optional(),
+  username: z.string().optional(), // basic auth, with password_env
+  password_env: z.string().optional(),
+  token_env: z.string().optional(), // bearer auth
+  page_size: z.number().int().min(1).max(10_000).default(1000),
+});
+
 const decayModel = z.strictObject({
   lifetime: duration('lifetime'), // after last seen; a source this old no longer counts
   speed: z.number().positive().max(100), // 1 linear, above 1 fast at first, below 1 slow at first
@@ -116,7 +149,14 @@ export const feedSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}), // extra request headers, such as auth
   csv: csvOptions,
   json: jsonOptions,
+  stix: stixOptions,
+  misp: mispOptions,
+  rpz: rpzOptions,
+  taxii: taxiiOptions.optional(),
 }).superRefine((feed, ctx) => {
+  if (feed.format === 'taxii' && !feed.taxii) {
+    ctx.addIssue({ code: 'custom', path: ['taxii'], message: 'format taxii needs taxii: {collection: ID}' });
+  }
   const remote = /^[a-z][a-z0-9+.-]*:\/\//i.test(feed.url);
   const floor = remote ? MIN_REMOTE_INTERVAL_MS : MIN_LOCAL_INTERVAL_MS;
   if (feed.interval < floor) {

@@ -11,6 +11,8 @@ export interface CachedMeta extends Validators {
   confirmedAt: number;
   /** SHA-256 of the body, so an identical body is known without parsing it again. */
   digest?: string;
+  /** What a collector keeps between polls (TAXII's added_after, MISP event timestamps). */
+  collector?: unknown;
 }
 
 /**

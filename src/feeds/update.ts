@@ -3,7 +3,8 @@ import { FeedParseError } from '../errors.js';
 import type { FeedConfig } from '../config/load.js';
 import type { TypeHint } from '../indicators/types.js';
 import type { FeedCache } from './cache.js';
-import { fetchSource } from './fetch/index.js';
+import { collectorFor } from './collect/index.js';
+import { fetchSource, type FetchOutcome } from './fetch/index.js';
 import { decodeText, ParseReport, PARSERS, type ParserOptions } from './parsers/index.js';
 import { sniffBody } from './sniff.js';
 
@@ -44,18 +45,33 @@ export interface UpdateContext {
  */
 export async function updateFeed(feed: FeedConfig, ctx: UpdateContext): Promise<UpdateResult> {
   const meta = await ctx.cache.meta(feed.name, feed.url);
-  const outcome = await fetchSource({
+  const base = {
     feed: feed.name,
-    url: feed.url,
     timeoutMs: feed.timeout ?? ctx.settings.timeout,
     maxBytes: feed.max_bytes ?? ctx.settings.max_bytes,
     retries: ctx.settings.retries,
     backoffMs: ctx.settings.retry_backoff,
     userAgent: ctx.settings.user_agent,
-    headers: feed.headers,
-    ...(ctx.holdsLastGood && meta ? { validators: meta } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
-  });
+  };
+  const collector = collectorFor(feed);
+  let state: unknown;
+  let outcome: FetchOutcome;
+  if (collector) {
+    const previousBody = ctx.holdsLastGood && meta ? await ctx.cache.body(feed.name) : undefined;
+    const result = await collector({
+      feed,
+      fetch: (url, init) => fetchSource({ ...base, url, headers: { ...feed.headers, ...init?.headers } }),
+      previousBody,
+      previousState: previousBody ? meta?.collector : undefined,
+      now: ctx.now,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    outcome = result.kind === 'unchanged' ? { kind: 'not-modified' } : { kind: 'body', body: result.body, contentType: result.contentType };
+    if (result.kind === 'body') state = result.state;
+  } else {
+    outcome = await fetchSource({ ...base, url: feed.url, headers: feed.headers, ...(ctx.holdsLastGood && meta ? { validators: meta } : {}) });
+  }
 
   if (outcome.kind === 'not-modified') {
     await ctx.cache.touch(feed.name, { ...meta!, confirmedAt: ctx.now }).catch(() => undefined);
@@ -65,7 +81,7 @@ export async function updateFeed(feed: FeedConfig, ctx: UpdateContext): Promise<
   // validators) change nothing: no parse, no new set version.
   const digest = createHash('sha256').update(outcome.body).digest('hex');
   if (ctx.holdsLastGood && meta?.digest === digest) {
-    await ctx.cache.touch(feed.name, { ...meta, confirmedAt: ctx.now }).catch(() => undefined);
+    await ctx.cache.touch(feed.name, { ...meta, confirmedAt: ctx.now, ...(state !== undefined ? { collector: state } : {}) }).catch(() => undefined);
     return { kind: 'unchanged' };
   }
   const report = parseFeedBody(feed, outcome.body, outcome.contentType, ctx.settings.max_invalid_share);
@@ -76,6 +92,7 @@ export async function updateFeed(feed: FeedConfig, ctx: UpdateContext): Promise<
         fetchedAt: ctx.now,
         confirmedAt: ctx.now,
         digest,
+        ...(state !== undefined ? { collector: state } : {}),
         ...(outcome.etag ? { etag: outcome.etag } : {}),
         ...(outcome.lastModified ? { lastModified: outcome.lastModified } : {}),
       });
@@ -123,8 +140,8 @@ export function parseFeedBody(
   return report;
 }
 
-export function parserOptions(feed: FeedConfig): ParserOptions {
-  return { hint: feed.type as TypeHint, csv: feed.csv, json: feed.json };
+export function parserOptions(feed: FeedConfig, now = Math.floor(Date.now() / 1000)): ParserOptions {
+  return { hint: feed.type as TypeHint, csv: feed.csv, json: feed.json, stix: feed.stix, misp: feed.misp, rpz: feed.rpz, now };
 }
 
 function checkBudget(report: ParseReport, maxInvalidShare: number): void {

@@ -2,12 +2,15 @@ import { parseAdblock } from './adblock.js';
 import { parseCsv } from './csv.js';
 import { parseHosts } from './hosts.js';
 import { parseJson } from './json.js';
+import { parseMisp } from './misp/index.js';
+import { parseRpz } from './rpz.js';
+import { parseStix } from './stix/index.js';
 import { parseText } from './text.js';
 import type { Parser } from './types.js';
 
 export { ParseReport, MAX_EXAMPLES, type Tally, type ValueFacts } from './report.js';
 export { decodeText } from './lines.js';
-export type { CsvOptions, JsonOptions, ParserOptions, Parser } from './types.js';
+export type { CsvOptions, JsonOptions, MispOptions, ParserOptions, Parser, RpzOptions, StixOptions } from './types.js';
 
 /** Every format a feed may name, and the parser that reads it. */
 export const PARSERS = {
@@ -16,6 +19,11 @@ export const PARSERS = {
   adblock: parseAdblock,
   csv: parseCsv,
   json: parseJson,
+  stix: parseStix,
+  // A TAXII collection is gathered into one STIX bundle (feeds/collect/taxii.ts).
+  taxii: parseStix,
+  misp: parseMisp,
+  rpz: parseRpz,
 } satisfies Record<string, Parser>;
 
 export type FeedFormat = keyof typeof PARSERS;

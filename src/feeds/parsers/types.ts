@@ -28,10 +28,33 @@ export interface JsonOptions {
   first_seen_field?: string;
 }
 
+/** STIX bundles (format stix, and what a TAXII collection yields). */
+export interface StixOptions {
+  /** Indicators typed `benign` become allow entries. */
+  benign_as_allow: boolean;
+}
+
+/** MISP events, feeds and restSearch answers. */
+export interface MispOptions {
+  /** Only attributes flagged to_ids are enforced (others are counted as skipped). */
+  to_ids_only: boolean;
+}
+
+/** RPZ zones. */
+export interface RpzOptions {
+  /** Origin for relative owner names before any $ORIGIN line; the zone's first SOA otherwise. */
+  origin?: string | undefined;
+}
+
 export interface ParserOptions {
   hint: TypeHint;
   csv: CsvOptions;
   json: JsonOptions;
+  stix: StixOptions;
+  misp: MispOptions;
+  rpz: RpzOptions;
+  /** Epoch seconds: when validity windows (valid_from, valid_until, revoked) are judged. */
+  now: number;
 }
 
 /**

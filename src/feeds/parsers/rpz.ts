@@ -1,0 +1,7 @@
+import { FeedParseError } from './../../errors.js';
+import type { ParseReport } from './report.js';
+import type { ParserOptions } from './types.js';
+
+export function parseRpz(_text: string, _options: ParserOptions, _report: ParseReport): void {
+  throw new FeedParseError('not implemented yet');
+}
