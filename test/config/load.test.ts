@@ -156,10 +156,17 @@ const BAD: BadCase[] = [
   },
   {
     name: 'an unsupported format',
-    yaml: 'feeds:\n  - name: f1\n    url: https://feeds.example.com/a.xml\n    format: stix\n',
+    yaml: 'feeds:\n  - name: f1\n    url: https://feeds.example.com/a.xml\n    format: openioc\n',
     path: 'feeds[0].format',
     line: 4,
-    why: /expected one of "text"\|"hosts"\|"adblock"\|"csv"\|"json"/,
+    why: /expected one of "text"\|"hosts"\|"adblock"\|"csv"\|"json"\|"stix"\|"taxii"\|"misp"\|"rpz"/,
+  },
+  {
+    name: 'a TAXII feed without its collection',
+    yaml: 'feeds:\n  - name: f1\n    url: https://taxii.example.com/api1/\n    format: taxii\n',
+    path: 'feeds[0].taxii',
+    line: 2,
+    why: /format taxii needs taxii: \{collection: ID\}/,
   },
   {
     name: 'an unknown type hint',
