@@ -44,6 +44,13 @@ function formatVerdict(body: VerdictBody): string {
   if (body.match) lines.push(`  match: ${body.match.indicator} (${body.match.type}, ${body.match.kind})`);
   for (const reason of body.reasons) lines.push(`  - ${reason}`);
   if (body.tags.length) lines.push(`  tags: ${body.tags.join(', ')}`);
+  for (const c of body.context) {
+    lines.push(`  context: ${c.kind} ${c.name}${c.attack_ids?.length ? ` (${c.attack_ids.join(', ')})` : ''}`);
+  }
+  for (const s of body.sources) {
+    const extra = [s.tlp ? `TLP:${s.tlp.toUpperCase()}` : '', s.valid_until ? `valid until ${s.valid_until}` : ''].filter(Boolean);
+    lines.push(`  source: ${s.feed}, confidence ${s.confidence}, first seen ${s.first_seen}, last seen ${s.last_seen}${extra.length ? `, ${extra.join(', ')}` : ''}`);
+  }
   if (body.score_parts) {
     const parts = body.score_parts;
     for (const p of parts.sources) {

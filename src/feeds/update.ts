@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FeedParseError } from '../errors.js';
+import { FeedFetchError, FeedParseError } from '../errors.js';
 import type { FeedConfig } from '../config/load.js';
 import type { TypeHint } from '../indicators/types.js';
 import type { FeedCache } from './cache.js';
@@ -54,6 +54,7 @@ export async function updateFeed(feed: FeedConfig, ctx: UpdateContext): Promise<
     userAgent: ctx.settings.user_agent,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
+  const headers = feedHeaders(feed);
   const collector = collectorFor(feed);
   let state: unknown;
   let outcome: FetchOutcome;
@@ -61,7 +62,7 @@ export async function updateFeed(feed: FeedConfig, ctx: UpdateContext): Promise<
     const previousBody = ctx.holdsLastGood && meta ? await ctx.cache.body(feed.name) : undefined;
     const result = await collector({
       feed,
-      fetch: (url, init) => fetchSource({ ...base, url, headers: { ...feed.headers, ...init?.headers } }),
+      fetch: (url, init) => fetchSource({ ...base, url, headers: { ...headers, ...init?.headers } }),
       previousBody,
       previousState: previousBody ? meta?.collector : undefined,
       now: ctx.now,
@@ -70,7 +71,7 @@ export async function updateFeed(feed: FeedConfig, ctx: UpdateContext): Promise<
     outcome = result.kind === 'unchanged' ? { kind: 'not-modified' } : { kind: 'body', body: result.body, contentType: result.contentType };
     if (result.kind === 'body') state = result.state;
   } else {
-    outcome = await fetchSource({ ...base, url: feed.url, headers: feed.headers, ...(ctx.holdsLastGood && meta ? { validators: meta } : {}) });
+    outcome = await fetchSource({ ...base, url: feed.url, headers, ...(ctx.holdsLastGood && meta ? { validators: meta } : {}) });
   }
 
   if (outcome.kind === 'not-modified') {
@@ -102,6 +103,22 @@ export async function updateFeed(feed: FeedConfig, ctx: UpdateContext): Promise<
     }
   };
   return { kind: 'updated', report, keep };
+}
+
+/**
+ * The request headers of a feed: its own, plus a MISP server's API key read from the
+ * environment at fetch time (so it is never in the config or a log).
+ */
+export function feedHeaders(feed: FeedConfig, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const headers = { ...feed.headers };
+  const keyEnv = feed.format === 'misp' ? feed.misp.api_key_env : undefined;
+  if (keyEnv) {
+    const key = env[keyEnv];
+    if (!key) throw new FeedFetchError(feed.name, `environment variable ${keyEnv} (misp.api_key_env) is not set`);
+    headers.Authorization = key;
+    headers.Accept ??= 'application/json';
+  }
+  return headers;
 }
 
 /** Parses the body cached by the last good fetch, for a start without network. */
