@@ -3,6 +3,9 @@ import { SluiceError } from '../errors.js';
 import { Forwarder } from '../dns/forwarder.js';
 import { QueryHandler } from '../dns/handler.js';
 import { DnsServer } from '../dns/server.js';
+import { AnswerCache } from '../dns/cache.js';
+import { QueryLog } from '../dns/query-log.js';
+import { RateLimiter } from '../dns/rate-limit.js';
 import { buildApp } from '../http/app.js';
 import { resolveTokens, TokenAuth } from '../http/auth.js';
 import { OverrideAdmin } from '../overrides/admin.js';
@@ -21,6 +24,8 @@ import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 import { loadRuntimeConfig, openStore, redactedConfig } from './runtime.js';
 
 const LOOPBACK = ['127.0.0.0/8', '::1/128'];
+/** How often upstreams that are set aside are probed. */
+const UPSTREAM_PROBE_MS = 10_000;
 
 /** A running gateway, for tests and for the signal handlers. */
 export interface Gateway {
@@ -69,9 +74,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   // Everything that can refuse the config is built before the syncer thread exists, so a
   // refusal ends the process instead of leaving a thread behind that keeps it alive.
   const forwarder = new Forwarder(
-    config.dns.upstream.map((u) => parseHostPort(u)!),
+    config.dns.upstream.map((u) => (u.startsWith('https://') ? { host: '', port: 0, url: u } : parseHostPort(u)!)),
     config.dns.upstream_timeout,
+    (upstream) => metrics.upstreamFailures.inc({ upstream }),
   );
+  forwarder.startHealthChecks(UPSTREAM_PROBE_MS);
+  const queryLog = config.dns.query_log
+    ? new QueryLog(config.dns.query_log.path, config.dns.query_log.max_bytes, config.dns.query_log.keep, () => metrics.queryLogDropped.inc())
+    : undefined;
   const syncer = new SyncerHost({
     config,
     logger: logger.child({ component: 'sync' }),
@@ -92,6 +102,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       ipv6: ipBytes(config.dns.sinkhole.ipv6),
     },
     logger: logger.child({ component: 'dns' }),
+    inspectAnswers: config.dns.inspect_answers,
+    cache: new AnswerCache(config.dns.cache_size),
+    ...(config.dns.rate_limit.qps > 0
+      ? { rateLimit: { limiter: new RateLimiter(config.dns.rate_limit.qps, config.dns.rate_limit.burst), action: config.dns.rate_limit.action } }
+      : {}),
+    ...(queryLog ? { queryLog } : {}),
+    clientLabels: config.dns.client_metrics,
   });
   const dns = new DnsServer(handler, logger.child({ component: 'dns' }));
   const httpLogger = logger.child({ component: 'http' });
@@ -137,6 +154,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       await syncer.stop();
       await dns.close();
       forwarder.close();
+      await queryLog?.close();
       if (httpServer) await stopHttp(httpServer.server);
     },
   };

@@ -132,6 +132,7 @@ function resolvePaths(parsed: ParsedConfig, file: string): Config {
     ...parsed,
     file: resolve(file),
     data_dir: abs(parsed.data_dir),
+    dns: parsed.dns.query_log ? { ...parsed.dns, query_log: { ...parsed.dns.query_log, path: abs(parsed.dns.query_log.path) } } : parsed.dns,
     feeds: parsed.feeds.map((f) => ({ ...f, url: isUrl(f.url) ? f.url : abs(f.url) })),
     allowlist: parsed.allowlist.map((a) => ('path' in a ? { path: abs(a.path) } : a)),
     warninglists: Object.fromEntries(

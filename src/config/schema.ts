@@ -36,6 +36,19 @@ const addressPort = z.string().refine((v) => isIP(parseHostPort(v)?.host ?? '') 
   message: 'must be an address and port, such as 9.9.9.9:53 or [2620:fe::fe]:53 (no host names)',
 });
 
+/** A resolver: address:port, or a DNS-over-HTTPS URL (https://…/dns-query). */
+const upstreamSpec = z.string().refine((v) => isIP(parseHostPort(v)?.host ?? '') !== 0 || isHttpsUrl(v), {
+  message: 'must be an address and port, such as 9.9.9.9:53 or [2620:fe::fe]:53, or an https:// DNS-over-HTTPS URL',
+});
+
+function isHttpsUrl(v: string): boolean {
+  try {
+    return new URL(v).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 const cidrText = z.string().refine(isCidr, { message: 'must be a CIDR such as 10.0.0.0/8 or ::1/128' });
 
 /** Strict CIDR text: a valid address and a prefix length within its family's width. */
@@ -218,7 +231,7 @@ export const configSchema = z.strictObject({
   dns: z
     .strictObject({
       listen: z.array(hostPort).default(['127.0.0.1:5353']),
-      upstream: z.array(addressPort).min(1).default(['9.9.9.9:53']),
+      upstream: z.array(upstreamSpec).min(1).default(['9.9.9.9:53']),
       block_response: z.enum(['nxdomain', 'nodata', 'sinkhole', 'refused']).default('nxdomain'),
       sinkhole: z
         .strictObject({
@@ -233,6 +246,25 @@ export const configSchema = z.strictObject({
         .transform((ms) => Math.floor(ms / 1000))
         .default(60),
       upstream_timeout: duration('upstream_timeout').default(2_000),
+      // Upstream answers are checked too: a CNAME to a blocked name, a blocked address.
+      inspect_answers: z.boolean().default(true),
+      cache_size: z.number().int().min(0).default(10_000), // answers kept; 0 turns the cache off
+      rate_limit: z
+        .strictObject({
+          qps: z.number().min(0).default(0), // per client, on average; 0 turns it off
+          burst: z.number().int().min(1).default(100),
+          action: z.enum(['refused', 'drop']).default('refused'),
+        })
+        .prefault({}),
+      query_log: z
+        .strictObject({
+          path: z.string().min(1),
+          max_bytes: size.default(100_000_000), // rotate at this size
+          keep: z.number().int().min(1).max(100).default(5), // rotated files kept
+        })
+        .optional(),
+      // Clients named in sluice_client_hits_total; the rest count as "other".
+      client_metrics: z.number().int().min(0).max(1000).default(50),
     })
     .prefault({}),
   http: z

@@ -1,6 +1,8 @@
 import type { Logger } from '../log.js';
 import type { AddressSet } from '../match/cidr/address-set.js';
 import type { MatcherHolder } from '../match/holder.js';
+import type { ParsedAddress } from '../indicators/normalize/index.js';
+import { formatIPv6 } from '../indicators/address.js';
 import type { Hit, Matcher } from '../match/matcher.js';
 import { verdictOfHit, type Verdict } from '../match/verdict.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -10,6 +12,10 @@ import {
   buildReply,
   type BlockSettings,
 } from './answers.js';
+import { cacheKey, type AnswerCache } from './cache.js';
+import type { QueryLog } from './query-log.js';
+import type { RateLimiter } from './rate-limit.js';
+import { answerTargets, cacheTtl, walkRecords, type RecordRef } from './records.js';
 import type { Forwarder } from './forwarder.js';
 import { truncateReply } from './truncate.js';
 import {
@@ -40,6 +46,13 @@ export interface HandlerOptions {
   block: BlockSettings;
   logger: Logger;
   onHit?: (hit: DnsHit) => void;
+  /** Check upstream answers (CNAME targets, addresses) against the set. Default true. */
+  inspectAnswers?: boolean;
+  cache?: AnswerCache;
+  rateLimit?: { limiter: RateLimiter; action: 'refused' | 'drop' };
+  queryLog?: QueryLog;
+  /** Distinct clients named in sluice_client_hits_total before the rest count as "other". */
+  clientLabels?: number;
 }
 
 /**
@@ -52,6 +65,8 @@ export interface HandlerOptions {
  * Nothing here throws for anything a client sends; malformed input is counted and dropped.
  */
 export class QueryHandler {
+  private readonly labelled = new Set<string>();
+
   constructor(private readonly o: HandlerOptions) {}
 
   async handle(msg: Buffer, client: string, viaTcp: boolean): Promise<Buffer | undefined> {
@@ -68,52 +83,139 @@ export class QueryHandler {
       this.count('refused');
       return buildReply(msg, query, { rcode: RCODE_REFUSED });
     }
+    if (this.o.rateLimit && !this.o.rateLimit.limiter.allow(client)) {
+      this.count('ratelimited');
+      return this.o.rateLimit.action === 'drop' ? undefined : buildReply(msg, query, { rcode: RCODE_REFUSED });
+    }
     if (query.opcode !== 0) {
       this.count('notimp');
       return buildReply(msg, query, { rcode: RCODE_NOTIMP });
     }
 
-    const verdict = this.decide(query, client);
-    if (verdict === 'block') {
-      this.count(query.edns && query.edns.version > 0 ? 'badvers' : 'blocked');
-      return buildBlockReply(msg, query, this.o.block);
+    const matcher = this.o.holder.current;
+    const decision = this.decide(matcher, query, client);
+    // An answer sluice builds itself speaks EDNS 0 only: BADVERS for a higher version (the
+    // block reply does that). Forwarded queries keep their version: the upstream judges it.
+    if (decision.verdict === 'block') {
+      return this.block(msg, query, client, query.edns && query.edns.version > 0 ? 'badvers' : 'blocked', decision.indicator);
     }
-    return this.forward(msg, query, viaTcp, verdict === 'monitor' ? 'monitored' : 'forwarded');
+    const reply = await this.forward(msg, query, viaTcp);
+    if (!reply) {
+      this.finish(query, client, 'servfail');
+      return buildReply(msg, query, { rcode: RCODE_SERVFAIL });
+    }
+    // An allowlisted name is trusted whatever it resolves to.
+    if (matcher && !decision.allowlisted && this.o.inspectAnswers !== false) {
+      const found = this.inspect(matcher, reply.message, reply.records, query, client);
+      if (found) return this.block(msg, query, client, 'blocked', found);
+    }
+    this.finish(query, client, decision.verdict === 'monitor' ? 'monitored' : 'forwarded', decision.indicator);
+    if (viaTcp) return reply.message;
+    const limit = query.edns ? query.edns.udpSize : 512;
+    return reply.message.length > limit ? truncateReply(reply.message, query.questionEnd - HEADER_BYTES) : reply.message;
   }
 
-  private decide(query: Query, client: string): Verdict {
-    const matcher = this.o.holder.current;
-    if (!matcher || query.name === '') return 'allow';
+  private block(msg: Buffer, query: Query, client: string, action: string, indicator: string | undefined): Buffer {
+    this.finish(query, client, action, indicator);
+    return buildBlockReply(msg, query, this.o.block);
+  }
 
+  /** Counts the outcome and writes the query log line. */
+  private finish(query: Query, client: string, action: string, indicator?: string): void {
+    this.count(action);
+    this.o.queryLog?.write({ client, name: query.name, qtype: query.qtype, action, ...(indicator ? { indicator } : {}) });
+  }
+
+  private decide(matcher: Matcher | undefined, query: Query, client: string): { verdict: Verdict; allowlisted: boolean; indicator?: string } {
+    if (!matcher || query.name === '') return { verdict: 'allow', allowlisted: false };
     const started = performance.now();
     const hit = matcher.lookupDomain(query.name);
     this.o.metrics.lookupDuration.observe((performance.now() - started) / 1000);
     const verdict = verdictOfHit(matcher, hit);
     this.o.metrics.verdicts.inc({ type: 'domain', verdict });
-    if (hit && verdict !== 'allow') this.recordHit(matcher, hit, query, client, verdict);
-    return verdict;
+    if (!hit) return { verdict, allowlisted: false };
+    if (verdict !== 'allow') this.recordHit(matcher, hit, query, client, verdict);
+    return { verdict, allowlisted: hit.allowed, indicator: matcher.entryValue(hit.entry) };
+  }
+
+  /**
+   * The first name or address in an upstream answer that is blocked: a CNAME chain into a
+   * blocked name, an address inside a blocked network, an address hint of an HTTPS record.
+   */
+  private inspect(matcher: Matcher, reply: Buffer, records: RecordRef[] | undefined, query: Query, client: string): string | undefined {
+    if (!records) return undefined;
+    const targets = answerTargets(reply, records);
+    for (const name of targets.names) {
+      const hit = matcher.lookupDomain(name);
+      if (hit && verdictOfHit(matcher, hit) === 'block') return this.answerHit(matcher, hit, query, client);
+    }
+    for (const address of targets.addresses) {
+      const hit = matcher.lookupAddress(toParsedAddress(address));
+      if (hit && verdictOfHit(matcher, hit) === 'block') return this.answerHit(matcher, hit, query, client);
+    }
+    return undefined;
+  }
+
+  private answerHit(matcher: Matcher, hit: Hit, query: Query, client: string): string {
+    this.o.metrics.verdicts.inc({ type: 'domain', verdict: 'block' });
+    this.recordHit(matcher, hit, query, client, 'block');
+    return matcher.entryValue(hit.entry);
   }
 
   private recordHit(matcher: Matcher, hit: Hit, query: Query, client: string, verdict: Verdict): void {
     const feeds = matcher.entryFeeds(hit.entry);
     const type = matcher.entryType(hit.entry);
     for (const feed of feeds) this.o.metrics.hits.inc({ feed, type });
+    this.o.metrics.clientHits.inc({ client: this.clientLabel(client) });
     this.o.onHit?.({ client, name: query.name, qtype: query.qtype, verdict, indicator: matcher.entryValue(hit.entry), feeds });
   }
 
-  private async forward(msg: Buffer, query: Query, viaTcp: boolean, action: string): Promise<Buffer> {
-    const reply = await this.o.forwarder.forward(msg, query, viaTcp);
-    if (!reply) {
-      this.count('servfail');
-      return buildReply(msg, query, { rcode: RCODE_SERVFAIL });
+  /** A bounded set of client label values: the first N clients seen keep their own. */
+  private clientLabel(client: string): string {
+    if (this.labelled.has(client)) return client;
+    if (this.labelled.size < (this.o.clientLabels ?? 50)) {
+      this.labelled.add(client);
+      return client;
     }
-    this.count(action);
-    if (viaTcp) return reply;
-    const limit = query.edns ? query.edns.udpSize : 512;
-    return reply.length > limit ? truncateReply(reply, query.questionEnd - HEADER_BYTES) : reply;
+    return 'other';
+  }
+
+  /** The upstream's reply (from the cache when it is fresh there), with its records located. */
+  private async forward(msg: Buffer, query: Query, viaTcp: boolean): Promise<{ message: Buffer; records: RecordRef[] | undefined } | undefined> {
+    const cache = this.o.cache;
+    const key = cache ? cacheKey(query.name, query.qtype, query.qclass, query.edns?.dnssecOk ?? false, (query.flags & 0x0010) !== 0) : '';
+    const question = msg.subarray(HEADER_BYTES, query.questionEnd);
+    const cached = cache?.get(key, query.id, question);
+    if (cache) this.o.metrics.dnsCache.inc({ result: cached ? 'hit' : 'miss' });
+    if (cached) return { message: cached, records: walkRecords(cached, query.questionEnd) };
+
+    const reply = await this.o.forwarder.forward(msg, query, viaTcp);
+    if (!reply) return undefined;
+    const records = walkRecords(reply, query.questionEnd);
+    // A truncated answer is incomplete; one that does not parse is relayed but never kept.
+    if (cache && records && !(reply[2]! & 0x02)) {
+      const ttl = cacheTtl(reply, records);
+      if (ttl !== undefined) cache.put(key, reply, records, ttl);
+    }
+    return { message: reply, records };
   }
 
   private count(action: string): void {
     this.o.metrics.dnsQueries.inc({ action });
   }
+}
+
+/** An address from an answer's rdata, in the form lookups take. */
+function toParsedAddress(address: { family: 4 | 6; bytes: Uint8Array }): ParsedAddress {
+  const b = address.bytes;
+  if (address.family === 4) {
+    const v4 = ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]!;
+    return { family: 4, text: `${b[0]}.${b[1]}.${b[2]}.${b[3]}`, v4 };
+  }
+  const groups = Array.from({ length: 8 }, (_, i) => (b[i * 2]! << 8) | b[i * 2 + 1]!);
+  // An IPv4-mapped answer is checked as the IPv4 address it is, as feeds' values are.
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    return toParsedAddress({ family: 4, bytes: b.subarray(12, 16) });
+  }
+  return { family: 6, text: formatIPv6(groups), v6: groups };
 }

@@ -103,6 +103,33 @@ export class Metrics {
     registers: [this.syncerRegistry],
   });
 
+  readonly clientHits = new Counter({
+    name: 'sluice_client_hits_total',
+    help: 'Block and monitor hits by DNS client; clients beyond dns.client_metrics count as "other"',
+    labelNames: ['client'] as const,
+    registers: [this.gatewayRegistry],
+  });
+
+  readonly dnsCache = new Counter({
+    name: 'sluice_dns_cache_total',
+    help: 'Answer cache lookups by result (hit, miss)',
+    labelNames: ['result'] as const,
+    registers: [this.gatewayRegistry],
+  });
+
+  readonly queryLogDropped = new Counter({
+    name: 'sluice_query_log_dropped_total',
+    help: 'Query log lines dropped because the disk fell behind',
+    registers: [this.gatewayRegistry],
+  });
+
+  readonly upstreamFailures = new Counter({
+    name: 'sluice_upstream_failures_total',
+    help: 'Upstream tries that timed out or failed, by upstream',
+    labelNames: ['upstream'] as const,
+    registers: [this.gatewayRegistry],
+  });
+
   readonly quarantined = new Gauge({
     name: 'sluice_quarantined_indicators',
     help: 'Listed values a guard keeps out of enforcement, by feed and guard',

@@ -131,7 +131,7 @@ const BAD: BadCase[] = [
     yaml: 'dns:\n  upstream: ["9.9.9.9:53", "dns.google:53"]\n',
     path: 'dns.upstream[1]',
     line: 2,
-    why: /must be an address and port.*no host names/,
+    why: /must be an address and port, such as 9.9.9.9:53 or \[2620:fe::fe\]:53, or an https:\/\/ DNS-over-HTTPS URL/,
   },
   {
     name: 'an empty upstream list',

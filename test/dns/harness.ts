@@ -11,7 +11,7 @@ import { matcherFor, type TestFeed } from '../helpers/feeds.js';
 import type { BlockResponse } from '../../src/dns/answers.js';
 import { ipBytes } from '../../src/dns/addresses.js';
 import { Forwarder, type Upstream } from '../../src/dns/forwarder.js';
-import { QueryHandler, type DnsHit } from '../../src/dns/handler.js';
+import { QueryHandler, type DnsHit, type HandlerOptions } from '../../src/dns/handler.js';
 import { DnsServer } from '../../src/dns/server.js';
 import { AddressSet } from '../../src/match/cidr/address-set.js';
 import { MatcherHolder } from '../../src/match/holder.js';
@@ -246,7 +246,7 @@ export class UpstreamStub {
 
   constructor(
     private readonly zone: Record<string, StubRecord[]>,
-    private readonly options: { silent?: boolean } = {},
+    private readonly options: { silent?: boolean; truncateUdp?: boolean } = {},
   ) {}
 
   get asked(): string[] {
@@ -320,6 +320,12 @@ export class UpstreamStub {
     this.log.push(exchange);
     if (this.options.silent) return undefined;
 
+    if (this.options.truncateUdp && via === 'udp') {
+      // What a server does when the answer does not fit: TC set, nothing in it, ask over TCP.
+      const reply = Buffer.concat([header(msg.readUInt16BE(0), 0x8000 | 0x0400 | 0x0200 | 0x0080, 1), msg.subarray(12, end)]);
+      exchange.reply = reply;
+      return reply;
+    }
     const records = this.zone[name];
     const matching = (records ?? []).filter((r) => TYPES[r.type] === qtype || r.type === 'CNAME');
     const answers = matching.map((r) =>
@@ -362,6 +368,8 @@ export interface GatewayOptions {
   acl?: string[];
   upstreams: Upstream[];
   timeoutMs?: number;
+  /** Further handler options (cache, rate limit, query log, answer inspection). */
+  handler?: Partial<HandlerOptions>;
 }
 
 export interface Gateway {
@@ -407,6 +415,7 @@ export async function startGateway(t: Teardown, o: GatewayOptions): Promise<Gate
     block: { response: o.response ?? 'nxdomain', ttl: o.ttl ?? 60, ipv4: ipBytes('0.0.0.0'), ipv6: ipBytes('::') },
     logger: silentLogger,
     onHit: (hit) => hits.push(hit),
+    ...o.handler,
   });
   const server = new DnsServer(handler, silentLogger);
   t.teardown(async () => {

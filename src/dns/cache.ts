@@ -1,0 +1,77 @@
+import { HEADER_BYTES } from './wire.js';
+import type { RecordRef } from './records.js';
+import { TYPE_OPT } from './wire.js';
+
+/** No answer is kept longer than this, whatever its TTL says. */
+const MAX_TTL_SECONDS = 86_400;
+
+interface CachedReply {
+  reply: Buffer;
+  storedAt: number;
+  expiresAt: number;
+  ttls: Array<{ at: number; ttl: number }>;
+}
+
+/**
+ * Upstream answers by question, bounded in entries, kept as long as their TTLs say (negative
+ * answers as long as their SOA says). An answer leaves with its own id and question bytes, and
+ * its TTLs aged by the time it spent here, so a client never caches past the original expiry.
+ */
+export class AnswerCache {
+  private readonly entries = new Map<string, CachedReply>();
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly now: () => number = () => Date.now() / 1000,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The cached reply for this question, rewritten for the asking client; undefined on a miss. */
+  get(key: string, clientId: number, question: Uint8Array): Buffer | undefined {
+    const entry = this.entries.get(key);
+    const now = this.now();
+    if (!entry || entry.expiresAt <= now) {
+      if (entry) this.entries.delete(key);
+      this.misses++;
+      return undefined;
+    }
+    // Most recently used last: Map keeps insertion order, so re-inserting moves it.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    this.hits++;
+    const reply = Buffer.from(entry.reply);
+    reply.writeUInt16BE(clientId, 0);
+    reply.set(question, HEADER_BYTES);
+    const aged = Math.floor(now - entry.storedAt);
+    for (const { at, ttl } of entry.ttls) reply.writeUInt32BE(Math.max(0, ttl - aged), at);
+    return reply;
+  }
+
+  put(key: string, reply: Buffer, records: readonly RecordRef[], ttl: number): void {
+    if (this.maxEntries <= 0 || ttl <= 0) return;
+    const now = this.now();
+    this.entries.delete(key);
+    this.entries.set(key, {
+      reply: Buffer.from(reply),
+      storedAt: now,
+      expiresAt: now + Math.min(ttl, MAX_TTL_SECONDS),
+      // OPT's TTL field holds flags, not a time.
+      ttls: records.filter((r) => r.type !== TYPE_OPT).map((r) => ({ at: r.ttlAt, ttl: r.ttl })),
+    });
+    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+/** Questions differing in name case share an entry; DO and CD change the answer, so they split it. */
+export function cacheKey(name: string, qtype: number, qclass: number, dnssecOk: boolean, checkingDisabled: boolean): string {
+  return `${name}\u0000${qtype}\u0000${qclass}\u0000${dnssecOk ? 1 : 0}${checkingDisabled ? 1 : 0}`;
+}
