@@ -18,9 +18,11 @@ import {
   UpstreamStub,
 } from './harness.js';
 
-const MAX_DATAGRAMS = 3000;
+const MAX_DATAGRAMS = 100_000;
 const MAX_TCP_MESSAGES = 400;
-const TIME_BUDGET_MS = 4000;
+const TIME_BUDGET_MS = 20_000;
+/** The in-process checks need far fewer messages than the socket flood. */
+const IN_PROCESS_BUDGET_MS = 4000;
 
 const seed = Number(process.env.DNS_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
 
@@ -102,7 +104,7 @@ const ZONE = {
   'www.allowed.example.com': [{ type: 'A' as const, data: '192.0.2.82' }],
 };
 
-t.test('thousands of random and mutated messages leave the gateway answering', async (t) => {
+t.test('100,000 random and mutated datagrams leave the gateway answering', async (t) => {
   t.comment(`seed ${seed} (replay with DNS_FUZZ_SEED=${seed})`);
   rand = prng(seed);
   const rejections: unknown[] = [];
@@ -122,8 +124,9 @@ t.test('thousands of random and mutated messages leave the gateway answering', a
     const msg = mutate();
     if (surelyMalformed(msg)) sureMalformed++;
     client.socket.send(msg, gw.port, '127.0.0.1');
-    // Pace the burst so the kernel keeps (nearly) every datagram.
-    if (++sent % 25 === 0) await sleep(1);
+    // Yield often enough that the gateway, on this same event loop, drains its socket before
+    // the kernel's buffer fills.
+    if (++sent % 32 === 0) await new Promise((r) => setImmediate(r));
   }
 
   // TCP: mutated messages in length-prefixed frames on a few connections, plus raw junk streams.
@@ -143,7 +146,7 @@ t.test('thousands of random and mutated messages leave the gateway answering', a
   const elapsed = Date.now() - started;
   t.comment(`sent ${sent} datagrams (${sureMalformed} surely malformed) and ${tcpSent} TCP writes in ${elapsed} ms`);
   t.ok(elapsed < TIME_BUDGET_MS + 2000, 'stayed within the time budget');
-  t.ok(sent >= 1000, `sent at least a thousand datagrams (${sent})`);
+  t.ok(sent >= 100_000, `sent at least 100,000 datagrams (${sent})`);
 
   await sleep(800); // let forwarded ones time out or come back
 
@@ -177,7 +180,7 @@ t.test('mutated messages in process: the reader stays in bounds and every reply 
   const fail = (msg: Buffer, why: string) => failures.length < 10 && failures.push(`${why}: ${msg.toString('hex')}`);
   let checked = 0;
   let accepted = 0;
-  while (checked < 4000 && Date.now() - started < TIME_BUDGET_MS) {
+  while (checked < 4000 && Date.now() - started < IN_PROCESS_BUDGET_MS) {
     const batch = Array.from({ length: 100 }, mutate);
     checked += batch.length;
     await Promise.all(
