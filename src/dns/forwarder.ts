@@ -2,7 +2,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { connect } from 'node:net';
 import { isIP } from 'node:net';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { HEADER_BYTES, readUint16, type Query } from './wire.js';
 
 /** A resolver over UDP and TCP (host, port), or over HTTPS (url, RFC 8484). */
@@ -50,6 +50,8 @@ export class Forwarder {
     private readonly timeoutMs: number,
     /** Called with an upstream's label each time a try fails. */
     private readonly onFailure: (upstream: string) => void = () => undefined,
+    /** The HTTP client for DNS-over-HTTPS upstreams (tests pass one that trusts their CA). */
+    private readonly dispatcher?: Dispatcher,
   ) {
     this.health = upstreams.map(() => ({ failures: 0, downUntil: 0 }));
   }
@@ -133,6 +135,7 @@ export class Forwarder {
         body: out,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
       });
       if (res.statusCode !== 200) {
         await res.body.dump();
