@@ -133,7 +133,8 @@ function resolvePaths(parsed: ParsedConfig, file: string): Config {
     file: resolve(file),
     data_dir: abs(parsed.data_dir),
     dns: parsed.dns.query_log ? { ...parsed.dns, query_log: { ...parsed.dns.query_log, path: abs(parsed.dns.query_log.path) } } : parsed.dns,
-    feeds: parsed.feeds.map((f) => ({ ...f, url: isUrl(f.url) ? f.url : abs(f.url) })),
+    // A trailing slash says "a folder" (a MISP feed): resolving must not drop it.
+    feeds: parsed.feeds.map((f) => ({ ...f, url: isUrl(f.url) ? f.url : abs(f.url) + (/[\\/]$/.test(f.url) ? '/' : '') })),
     allowlist: parsed.allowlist.map((a) => ('path' in a ? { path: abs(a.path) } : a)),
     warninglists: Object.fromEntries(
       Object.entries(parsed.warninglists).map(([name, w]) => [name, typeof w === 'string' ? w : { ...w, path: abs(w.path) }]),

@@ -38,6 +38,10 @@ export interface StixOptions {
 export interface MispOptions {
   /** Only attributes flagged to_ids are enforced (others are counted as skipped). */
   to_ids_only: boolean;
+  /** feed: a folder with manifest.json; document: one JSON; auto: by the url's shape. */
+  source?: 'auto' | 'feed' | 'document';
+  /** Environment variable holding a MISP server's API key. */
+  api_key_env?: string | undefined;
 }
 
 /** RPZ zones. */
