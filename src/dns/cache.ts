@@ -9,7 +9,9 @@ interface CachedReply {
   reply: Buffer;
   storedAt: number;
   expiresAt: number;
-  ttls: Array<{ at: number; ttl: number }>;
+  records: RecordRef[];
+  /** The set version under which this answer was inspected and found clean. */
+  inspected?: number;
 }
 
 /**
@@ -31,8 +33,11 @@ export class AnswerCache {
     return this.entries.size;
   }
 
-  /** The cached reply for this question, rewritten for the asking client; undefined on a miss. */
-  get(key: string, clientId: number, question: Uint8Array): Buffer | undefined {
+  /**
+   * The cached reply for this question, rewritten for the asking client, with its records and
+   * the set version it was last found clean under; undefined on a miss.
+   */
+  get(key: string, clientId: number, question: Uint8Array): { reply: Buffer; records: RecordRef[]; inspected?: number } | undefined {
     const entry = this.entries.get(key);
     const now = this.now();
     if (!entry || entry.expiresAt <= now) {
@@ -48,8 +53,14 @@ export class AnswerCache {
     reply.writeUInt16BE(clientId, 0);
     reply.set(question, HEADER_BYTES);
     const aged = Math.floor(now - entry.storedAt);
-    for (const { at, ttl } of entry.ttls) reply.writeUInt32BE(Math.max(0, ttl - aged), at);
-    return reply;
+    // OPT's TTL field holds flags, not a time.
+    if (aged > 0) for (const r of entry.records) if (r.type !== TYPE_OPT) reply.writeUInt32BE(Math.max(0, r.ttl - aged), r.ttlAt);
+    return entry.inspected === undefined ? { reply, records: entry.records } : { reply, records: entry.records, inspected: entry.inspected };
+  }
+
+  markInspected(key: string, version: number): void {
+    const entry = this.entries.get(key);
+    if (entry) entry.inspected = version;
   }
 
   put(key: string, reply: Buffer, records: readonly RecordRef[], ttl: number): void {
@@ -60,8 +71,7 @@ export class AnswerCache {
       reply: Buffer.from(reply),
       storedAt: now,
       expiresAt: now + Math.min(ttl, MAX_TTL_SECONDS),
-      // OPT's TTL field holds flags, not a time.
-      ttls: records.filter((r) => r.type !== TYPE_OPT).map((r) => ({ at: r.ttlAt, ttl: r.ttl })),
+      records: [...records],
     });
     while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }

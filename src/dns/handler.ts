@@ -66,6 +66,7 @@ export interface HandlerOptions {
  */
 export class QueryHandler {
   private readonly labelled = new Set<string>();
+  private readonly children = new Map<string, unknown>();
 
   constructor(private readonly o: HandlerOptions) {}
 
@@ -104,10 +105,12 @@ export class QueryHandler {
       this.finish(query, client, 'servfail');
       return buildReply(msg, query, { rcode: RCODE_SERVFAIL });
     }
-    // An allowlisted name is trusted whatever it resolves to.
-    if (matcher && !decision.allowlisted && this.o.inspectAnswers !== false) {
+    // An allowlisted name is trusted whatever it resolves to. A cached answer already found
+    // clean under this set version is not inspected again.
+    if (matcher && !decision.allowlisted && this.o.inspectAnswers !== false && reply.inspected !== matcher.version) {
       const found = this.inspect(matcher, reply.message, reply.records, query, client);
       if (found) return this.block(msg, query, client, 'blocked', found);
+      if (reply.records && this.o.cache) this.o.cache.markInspected(this.cacheKeyOf(query), matcher.version);
     }
     this.finish(query, client, decision.verdict === 'monitor' ? 'monitored' : 'forwarded', decision.indicator);
     if (viaTcp) return reply.message;
@@ -132,7 +135,7 @@ export class QueryHandler {
     const hit = matcher.lookupDomain(query.name);
     this.o.metrics.lookupDuration.observe((performance.now() - started) / 1000);
     const verdict = verdictOfHit(matcher, hit);
-    this.o.metrics.verdicts.inc({ type: 'domain', verdict });
+    this.verdictCounter(verdict).inc();
     if (!hit) return { verdict, allowlisted: false };
     if (verdict !== 'allow') this.recordHit(matcher, hit, query, client, verdict);
     return { verdict, allowlisted: hit.allowed, indicator: matcher.entryValue(hit.entry) };
@@ -157,7 +160,7 @@ export class QueryHandler {
   }
 
   private answerHit(matcher: Matcher, hit: Hit, query: Query, client: string): string {
-    this.o.metrics.verdicts.inc({ type: 'domain', verdict: 'block' });
+    this.verdictCounter('block').inc();
     this.recordHit(matcher, hit, query, client, 'block');
     return matcher.entryValue(hit.entry);
   }
@@ -180,14 +183,22 @@ export class QueryHandler {
     return 'other';
   }
 
+  private cacheKeyOf(query: Query): string {
+    return cacheKey(query.name, query.qtype, query.qclass, query.edns?.dnssecOk ?? false, (query.flags & 0x0010) !== 0);
+  }
+
   /** The upstream's reply (from the cache when it is fresh there), with its records located. */
-  private async forward(msg: Buffer, query: Query, viaTcp: boolean): Promise<{ message: Buffer; records: RecordRef[] | undefined } | undefined> {
+  private async forward(
+    msg: Buffer,
+    query: Query,
+    viaTcp: boolean,
+  ): Promise<{ message: Buffer; records: RecordRef[] | undefined; inspected?: number } | undefined> {
     const cache = this.o.cache;
-    const key = cache ? cacheKey(query.name, query.qtype, query.qclass, query.edns?.dnssecOk ?? false, (query.flags & 0x0010) !== 0) : '';
+    const key = cache ? this.cacheKeyOf(query) : '';
     const question = msg.subarray(HEADER_BYTES, query.questionEnd);
     const cached = cache?.get(key, query.id, question);
-    if (cache) this.o.metrics.dnsCache.inc({ result: cached ? 'hit' : 'miss' });
-    if (cached) return { message: cached, records: walkRecords(cached, query.questionEnd) };
+    if (cache) this.child(`cache:${cached ? 'hit' : 'miss'}`, () => this.o.metrics.dnsCache.labels(cached ? 'hit' : 'miss')).inc();
+    if (cached) return { message: cached.reply, records: cached.records, inspected: cached.inspected };
 
     const reply = await this.o.forwarder.forward(msg, query, viaTcp);
     if (!reply) return undefined;
@@ -201,7 +212,18 @@ export class QueryHandler {
   }
 
   private count(action: string): void {
-    this.o.metrics.dnsQueries.inc({ action });
+    this.child(`q:${action}`, () => this.o.metrics.dnsQueries.labels(action)).inc();
+  }
+
+  private verdictCounter(verdict: Verdict) {
+    return this.child(`v:${verdict}`, () => this.o.metrics.verdicts.labels('domain', verdict));
+  }
+
+  /** prom-client children per label set, looked up once: label hashing on every query is not free. */
+  private child<T>(key: string, make: () => T): T {
+    let c = this.children.get(key) as T | undefined;
+    if (!c) this.children.set(key, (c = make()));
+    return c;
   }
 }
 
