@@ -178,6 +178,75 @@ export const feedSchema = z.strictObject({
 });
 
 const TOKEN_SCOPES = ['verdict', 'read', 'admin'] as const;
+const TLP_LEVELS = ['clear', 'green', 'amber', 'amber+strict'] as const;
+
+const EDL_FORMATS = ['plain', 'fortigate', 'ipset', 'nft', 'rpz', 'hosts', 'csv', 'stix'] as const;
+
+/** A named list for firewalls (issue: integrations), served at /edl/{name} and by sluice export. */
+const edlList = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, _ . -'),
+  types: z.array(z.enum(['ip', 'domain', 'url', 'hash'])).min(1).default(['ip']),
+  format: z.enum(EDL_FORMATS).default('plain'),
+  min_score: z.number().int().min(0).max(100).optional(), // default policy.block_at
+  feeds: z.array(z.string()).default([]), // only entries these feeds list; empty: all
+  tags: z.array(z.string()).default([]), // only entries with one of these tags; empty: all
+  max_entries: z.number().int().min(0).default(0), // 0: no cap; a cut list logs a warning
+  page_size: z.number().int().min(0).default(0), // 0: one page; else ?page=N
+  set_name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,30}$/).default('sluice'), // ipset and nft set name
+  zone: z.string().default('rpz.sluice.'), // RPZ origin
+  auth: z
+    .strictObject({
+      username: z.string().optional(), // basic auth, with password_env
+      password_env: z.string().optional(),
+      token_env: z.string().optional(), // bearer
+    })
+    .optional(),
+});
+
+const forwardAuth = z
+  .strictObject({
+    check: z.array(z.enum(['client', 'host', 'url'])).default(['client', 'host', 'url']),
+    // X-Forwarded-For and X-Real-IP are believed only from these addresses.
+    trusted_proxies: z.array(z.string()).default(['127.0.0.1/32', '::1/128']),
+  })
+  .prefault({});
+
+const events = z
+  .strictObject({
+    include: z.array(z.enum(['block', 'monitor'])).default(['block', 'monitor']),
+    queue_size: z.number().int().min(1).default(10_000), // per sink; beyond it events are dropped and counted
+    batch_size: z.number().int().min(1).default(100),
+    flush_interval: z.string().default('1s'),
+    file: z.strictObject({ path: z.string().min(1), max_bytes: z.union([z.string(), z.number()]).default('100MB'), keep: z.number().int().min(1).default(5) }).optional(),
+    syslog: z
+      .strictObject({
+        host: z.string(),
+        port: z.number().int().min(1).max(65535).default(514),
+        protocol: z.enum(['udp', 'tcp', 'tls']).default('udp'),
+        format: z.enum(['rfc5424', 'cef']).default('rfc5424'),
+        app_name: z.string().default('sluice'),
+        ca_file: z.string().optional(), // for tls
+      })
+      .optional(),
+    webhook: z
+      .strictObject({
+        url: z.string(),
+        headers: z.record(z.string(), z.string()).default({}),
+        retries: z.number().int().min(0).max(10).default(3),
+        timeout: z.string().default('5s'),
+      })
+      .optional(),
+  })
+  .prefault({});
+
+const taxiiServer = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    title: z.string().default('sluice'),
+    // Which named lists (edl:) are shared as collections; empty: every list.
+    collections: z.array(z.string()).default([]),
+  })
+  .prefault({});
 
 const tokenSchema = z
   .strictObject({
@@ -185,6 +254,8 @@ const tokenSchema = z
     token: z.string().min(16, 'a token must be at least 16 characters').optional(),
     token_env: z.string().min(1).optional(), // read from this environment variable at start
     scopes: z.array(z.enum(TOKEN_SCOPES)).min(1).default(['read']),
+    // The highest TLP this token may receive from the TAXII server; TLP:RED is never shared.
+    tlp: z.enum(TLP_LEVELS).default('clear'),
   })
   .refine((t) => (t.token === undefined) !== (t.token_env === undefined), { message: 'give exactly one of token and token_env' });
 
@@ -298,6 +369,10 @@ export const configSchema = z.strictObject({
     .prefault({}),
   feeds: z.array(feedSchema).default([]),
   allowlist: z.array(allowEntry).default([]),
+  edl: z.array(edlList).default([]),
+  forward_auth: forwardAuth,
+  events,
+  taxii_server: taxiiServer,
 });
 
 export type SluiceConfigInput = z.input<typeof configSchema>;

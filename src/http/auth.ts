@@ -14,12 +14,15 @@ export interface TokenGrant {
   name: string;
   secret: string;
   scopes: Scope[];
+  /** The highest TLP the holder may receive (TAXII server); clear when not given. */
+  tlp?: string;
 }
 
 /** Who made a request: a token's name, or `loopback` where no token is configured. */
 export interface Caller {
   name: string;
   rank: number;
+  tlp: string;
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -30,14 +33,14 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
  * matches.
  */
 export class TokenAuth {
-  private readonly grants: Array<{ name: string; hash: Buffer; rank: number }>;
+  private readonly grants: Array<{ name: string; hash: Buffer; rank: number; tlp: string }>;
 
   constructor(
     grants: readonly TokenGrant[],
     /** Clients that may read without a token while no token is configured at all. */
     private readonly localClients: AddressSet,
   ) {
-    this.grants = grants.map((g) => ({ name: g.name, hash: digest(g.secret), rank: Math.max(...g.scopes.map((s) => RANK[s])) }));
+    this.grants = grants.map((g) => ({ name: g.name, hash: digest(g.secret), rank: Math.max(...g.scopes.map((s) => RANK[s])), tlp: g.tlp ?? 'clear' }));
   }
 
   get configured(): boolean {
@@ -51,7 +54,7 @@ export class TokenAuth {
     const offered = digest(match[1]!);
     let found: Caller | undefined;
     for (const grant of this.grants) {
-      if (timingSafeEqual(offered, grant.hash) && !found) found = { name: grant.name, rank: grant.rank };
+      if (timingSafeEqual(offered, grant.hash) && !found) found = { name: grant.name, rank: grant.rank, tlp: grant.tlp };
     }
     return found;
   }
@@ -67,7 +70,7 @@ export class TokenAuth {
       if (!this.configured && header === undefined) {
         const client = clientAddress(c);
         if (RANK[scope] <= RANK.read && this.localClients.hasText(client)) {
-          c.set('caller' as never, { name: 'loopback', rank: RANK.read } as never);
+          c.set('caller' as never, { name: 'loopback', rank: RANK.read, tlp: 'clear' } as never);
           return next();
         }
         c.header('WWW-Authenticate', 'Bearer realm="sluice"');
@@ -104,7 +107,7 @@ export function callerOf(c: { get: (key: never) => unknown }): Caller {
  * out with a warning naming the variable, never a value.
  */
 export function resolveTokens(
-  tokens: ReadonlyArray<{ name: string; token?: string | undefined; token_env?: string | undefined; scopes: Scope[] }>,
+  tokens: ReadonlyArray<{ name: string; token?: string | undefined; token_env?: string | undefined; scopes: Scope[]; tlp?: string }>,
   env: NodeJS.ProcessEnv,
   warn: (message: string) => void,
 ): TokenGrant[] {
@@ -115,7 +118,7 @@ export function resolveTokens(
       warn(`token ${t.name}: environment variable ${t.token_env} is not set; this token is disabled`);
       continue;
     }
-    out.push({ name: t.name, secret, scopes: t.scopes });
+    out.push({ name: t.name, secret, scopes: t.scopes, ...(t.tlp ? { tlp: t.tlp } : {}) });
   }
   return out;
 }
