@@ -4,6 +4,7 @@ import { exitStatusFor, SluiceError, UsageError } from '../errors.js';
 import { rootLogger } from '../log.js';
 import { USAGE } from './args.js';
 import { checkCommand } from './check.js';
+import { correlateCommand } from './correlate.js';
 import { exportCommand } from './export.js';
 import { serveCommand } from './serve.js';
 import { syncCommand } from './sync.js';
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   sync: syncCommand,
   check: checkCommand,
   export: exportCommand,
+  correlate: correlateCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
