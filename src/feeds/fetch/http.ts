@@ -95,7 +95,16 @@ async function readResponse(res: Dispatcher.ResponseData, options: FetchOptions,
   if (etag) outcome.etag = etag;
   if (lastModified) outcome.lastModified = lastModified;
   if (contentType) outcome.contentType = contentType;
+  outcome.headers = flatHeaders(res.headers);
   return outcome;
+}
+
+function flatHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
 }
 
 async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, maxBytes: number): Promise<Buffer> {

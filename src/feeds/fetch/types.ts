@@ -6,6 +6,8 @@ export type FetchOutcome =
       etag?: string;
       lastModified?: string;
       contentType?: string;
+      /** Response headers, names lower-cased (a TAXII server pages with X-TAXII-Date-Added-Last). */
+      headers?: Record<string, string>;
     }
   | { kind: 'not-modified' };
 
