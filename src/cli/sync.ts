@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
-import { closeHttp } from '../feeds/fetch/index.js';
+import { closeHttp, useFeedResolvers } from '../feeds/fetch/index.js';
+import { resolverAddresses } from '../sync/resolvers.js';
 import { Metrics } from '../metrics/registry.js';
 import { Syncer } from '../sync/syncer.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
@@ -15,6 +16,7 @@ export async function syncCommand(args: string[]): Promise<number> {
   if (!values.once) throw new UsageError('sluice sync: pass --once (continuous syncing runs in sluice serve)');
   const { config, logger } = loadRuntimeConfig(values.config);
 
+  useFeedResolvers(resolverAddresses(config.dns.upstream));
   const store = openStore(config);
   const syncer = new Syncer({ config, store, metrics: new Metrics(), logger: logger.child({ component: 'sync' }), onSet: () => undefined });
   try {

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { closeHttp } from '../feeds/fetch/index.js';
+import { closeHttp, useFeedResolvers } from '../feeds/fetch/index.js';
+import { resolverAddresses } from './resolvers.js';
 import { rootLogger, setLogLevel } from '../log.js';
 import { setToImage } from '../match/codec.js';
 import { Metrics } from '../metrics/registry.js';
@@ -15,6 +16,7 @@ import { Syncer } from './syncer.js';
 const port = parentPort!;
 const { config } = workerData as SyncerWorkerData;
 setLogLevel(config.log.level);
+useFeedResolvers(resolverAddresses(config.dns.upstream));
 
 const send = (message: FromSyncer, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 const metrics = new Metrics({ part: 'syncer' });

@@ -1,6 +1,7 @@
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { FeedFetchError } from '../../errors.js';
 import { decompressBody } from './decompress.js';
+import { feedLookup } from './resolver.js';
 import type { FetchOptions, FetchOutcome } from './types.js';
 
 const MAX_REDIRECTIONS = 5;
@@ -9,7 +10,9 @@ let dispatcher: Dispatcher | undefined;
 
 /** One shared agent with keep-alive and redirects, made on first use. */
 function agent(): Dispatcher {
-  dispatcher ??= new Agent({ connections: 8 }).compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }));
+  dispatcher ??= new Agent({ connections: 8, connect: { lookup: feedLookup } }).compose(
+    interceptors.redirect({ maxRedirections: MAX_REDIRECTIONS }),
+  );
   return dispatcher;
 }
 

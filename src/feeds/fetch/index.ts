@@ -3,6 +3,7 @@ import { fetchHttp } from './http.js';
 import type { FetchOptions, FetchOutcome } from './types.js';
 
 export { closeHttp } from './http.js';
+export { useFeedResolvers } from './resolver.js';
 export type { FetchOptions, FetchOutcome, Validators } from './types.js';
 
 /** Fetches a feed body from its url: http(s) or a local path. */
