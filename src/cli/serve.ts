@@ -1,11 +1,7 @@
 import { parseHostPort } from '../config/units.js';
 import { SluiceError } from '../errors.js';
-import { Forwarder } from '../dns/forwarder.js';
-import { QueryHandler } from '../dns/handler.js';
-import { DnsServer } from '../dns/server.js';
-import { AnswerCache } from '../dns/cache.js';
-import { QueryLog } from '../dns/query-log.js';
-import { RateLimiter } from '../dns/rate-limit.js';
+import { buildDnsStack } from '../dns/stack.js';
+import { DnsWorkerPool } from '../dns/workers/pool.js';
 import { buildApp } from '../http/app.js';
 import { resolveTokens, TokenAuth } from '../http/auth.js';
 import { OverrideAdmin } from '../overrides/admin.js';
@@ -17,15 +13,12 @@ import { AddressSet } from '../match/cidr/address-set.js';
 import { MatcherHolder } from '../match/holder.js';
 import { Matcher } from '../match/matcher.js';
 import { Metrics } from '../metrics/registry.js';
-import { ipBytes } from '../dns/addresses.js';
 import { SyncerHost } from '../sync/host.js';
 import type { Config } from '../config/load.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 import { loadRuntimeConfig, openStore, redactedConfig } from './runtime.js';
 
 const LOOPBACK = ['127.0.0.0/8', '::1/128'];
-/** How often upstreams that are set aside are probed. */
-const UPSTREAM_PROBE_MS = 10_000;
 
 /** A running gateway, for tests and for the signal handlers. */
 export interface Gateway {
@@ -73,44 +66,18 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
 
   // Everything that can refuse the config is built before the syncer thread exists, so a
   // refusal ends the process instead of leaving a thread behind that keeps it alive.
-  const forwarder = new Forwarder(
-    config.dns.upstream.map((u) => (u.startsWith('https://') ? { host: '', port: 0, url: u } : parseHostPort(u)!)),
-    config.dns.upstream_timeout,
-    (upstream) => metrics.upstreamFailures.inc({ upstream }),
-  );
-  forwarder.startHealthChecks(UPSTREAM_PROBE_MS);
-  const queryLog = config.dns.query_log
-    ? new QueryLog(config.dns.query_log.path, config.dns.query_log.max_bytes, config.dns.query_log.keep, () => metrics.queryLogDropped.inc())
-    : undefined;
+  // One process answers DNS itself, or DNS workers share the listeners across cores.
+  const pool = config.dns.workers > 1 ? new DnsWorkerPool(config.file, config.dns.workers, logger.child({ component: 'dns' })) : undefined;
+  const dnsStack = pool ? undefined : buildDnsStack(config, { holder, metrics, logger: logger.child({ component: 'dns' }) });
   const syncer = new SyncerHost({
     config,
     logger: logger.child({ component: 'sync' }),
     onSet: (set) => {
       holder.swap(new Matcher(set));
       metrics.setLoaded(set.meta.version, set.meta.counts);
+      pool?.broadcast(set);
     },
   });
-  const handler = new QueryHandler({
-    holder,
-    metrics,
-    forwarder,
-    acl: AddressSet.fromCidrs(config.dns.allow_clients),
-    block: {
-      response: config.dns.block_response,
-      ttl: config.dns.block_ttl,
-      ipv4: ipBytes(config.dns.sinkhole.ipv4),
-      ipv6: ipBytes(config.dns.sinkhole.ipv6),
-    },
-    logger: logger.child({ component: 'dns' }),
-    inspectAnswers: config.dns.inspect_answers,
-    cache: new AnswerCache(config.dns.cache_size),
-    ...(config.dns.rate_limit.qps > 0
-      ? { rateLimit: { limiter: new RateLimiter(config.dns.rate_limit.qps, config.dns.rate_limit.burst), action: config.dns.rate_limit.action } }
-      : {}),
-    ...(queryLog ? { queryLog } : {}),
-    clientLabels: config.dns.client_metrics,
-  });
-  const dns = new DnsServer(handler, logger.child({ component: 'dns' }));
   const httpLogger = logger.child({ component: 'http' });
   const grants = resolveTokens(config.http.tokens, process.env, (message) => httpLogger.warn(message));
   const http = buildApp({
@@ -127,34 +94,43 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       overrides: new OverrideAdmin(new OverrideFile(config.data_dir), () => syncer.reloadOverrides(), httpLogger),
     },
     moreMetrics: () => syncer.metricsText(),
+    forwardAuth: {
+      check: config.forward_auth.check,
+      trustedProxies: AddressSet.fromCidrs(config.forward_auth.trusted_proxies),
+    },
+    ...(pool ? { gatewayMetrics: async () => pool.metricsText(await metrics.registry.getMetricsAsJSON()) } : {}),
   });
 
   let httpServer: Awaited<ReturnType<typeof listenHttp>> | undefined;
+  let dnsPorts: number[] = [];
   try {
     // The saved set is published before any socket opens, so no query sees an empty gateway.
     await syncer.loadLocal();
-    await dns.listen(config.dns.listen.map((l) => parseHostPort(l)!));
+    if (pool) dnsPorts = config.dns.listen.length ? await pool.start() : [];
+    else {
+      await dnsStack!.server.listen(config.dns.listen.map((l) => parseHostPort(l)!));
+      dnsPorts = dnsStack!.server.bound.map((b) => b.port);
+    }
     const { host, port } = parseHostPort(config.http.listen)!;
     httpServer = await listenHttp(http, host, port);
   } catch (err) {
-    await dns.close();
-    forwarder.close();
+    await dnsStack?.close();
+    await pool?.stop();
     await syncer.stop();
     throw new SluiceError('SLUICE_ERR_LISTEN', `cannot listen: ${(err as Error).message}`, { cause: err });
   }
 
   const ready = syncer.run();
   return {
-    dnsPorts: dns.bound.map((b) => b.port),
+    dnsPorts,
     httpPort: httpServer.port,
     holder,
     syncer,
     ready,
     async stop() {
       await syncer.stop();
-      await dns.close();
-      forwarder.close();
-      await queryLog?.close();
+      await dnsStack?.close();
+      await pool?.stop();
       if (httpServer) await stopHttp(httpServer.server);
     },
   };

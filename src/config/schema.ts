@@ -336,6 +336,8 @@ export const configSchema = z.strictObject({
         .optional(),
       // Clients named in sluice_client_hits_total; the rest count as "other".
       client_metrics: z.number().int().min(0).max(1000).default(50),
+      // DNS worker processes sharing the listeners; 1 answers in the main process.
+      workers: z.number().int().min(1).max(64).default(1),
     })
     .prefault({}),
   http: z

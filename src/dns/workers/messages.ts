@@ -1,0 +1,13 @@
+/** Primary → DNS worker. */
+export type ToDnsWorker =
+  | { type: 'set'; meta: { version: number } & Record<string, unknown>; sections: Record<string, Uint8Array> }
+  | { type: 'metrics'; id: number }
+  | { type: 'stop' };
+
+/** DNS worker → primary. */
+export type FromDnsWorker =
+  /** Sent once the worker listens for messages: messages sent before that would be lost. */
+  | { type: 'hello' }
+  | { type: 'listening'; ports: number[] }
+  | { type: 'failed'; error: string }
+  | { type: 'metrics'; id: number; value: unknown[] };

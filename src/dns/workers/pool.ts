@@ -1,0 +1,103 @@
+import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import { AggregatorRegistry } from 'prom-client';
+import type { Logger } from '../../log.js';
+import { setToImage } from '../../match/codec.js';
+import type { CompiledSet } from '../../match/compiled-set.js';
+import type { FromDnsWorker, ToDnsWorker } from './messages.js';
+
+/** Wait before a DNS worker that died is started again. */
+const RESTART_DELAY_MS = 1_000;
+
+/**
+ * DNS worker processes, one per core asked for (`dns.workers`). The primary keeps the syncer
+ * and HTTP; every new set goes to every worker, and a worker that dies is replaced and given
+ * the current set before it answers.
+ */
+export class DnsWorkerPool {
+  private readonly workers = new Set<Worker>();
+  private current: ToDnsWorker | undefined;
+  private stopping = false;
+  private nextId = 1;
+  private readonly pending = new Map<number, (value: unknown[]) => void>();
+
+  constructor(
+    private readonly configFile: string,
+    private readonly count: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts the workers; resolves with the ports they share once all listen. */
+  async start(): Promise<number[]> {
+    cluster.setupPrimary({ exec: fileURLToPath(new URL('./process.js', import.meta.url)), serialization: 'advanced' });
+    const ports = await Promise.all(Array.from({ length: this.count }, () => this.fork()));
+    return ports[0]!;
+  }
+
+  private fork(): Promise<number[]> {
+    const worker = cluster.fork({ SLUICE_CONFIG: this.configFile });
+    this.workers.add(worker);
+    return new Promise((resolve, reject) => {
+      worker.on('message', (m: FromDnsWorker) => {
+        if (m.type === 'hello') {
+          if (this.current) worker.send(this.current);
+        } else if (m.type === 'listening') resolve(m.ports);
+        else if (m.type === 'failed') reject(new Error(m.error));
+        else if (m.type === 'metrics') {
+          this.pending.get(m.id)?.(m.value);
+          this.pending.delete(m.id);
+        }
+      });
+      worker.on('exit', (code) => {
+        this.workers.delete(worker);
+        reject(new Error(`dns worker exited with ${code}`));
+        if (this.stopping) return;
+        this.logger.error({ code }, 'dns worker exited; starting another');
+        setTimeout(() => void this.fork().catch((err: Error) => this.logger.error({ err: err.message }, 'dns worker failed to start')), RESTART_DELAY_MS).unref();
+      });
+    });
+  }
+
+  /** Hands a new set to every worker (copied: each process holds its own). */
+  broadcast(set: CompiledSet): void {
+    const image = setToImage(set);
+    this.current = { type: 'set', meta: image.meta, sections: image.sections };
+    for (const w of this.workers) w.send(this.current);
+  }
+
+  /** The workers' gateway metrics summed with `own` (the primary's), in the text format. */
+  async metricsText(own: unknown[]): Promise<string> {
+    const replies = await Promise.all(
+      [...this.workers].map(
+        (w) =>
+          new Promise<unknown[]>((resolve) => {
+            const id = this.nextId++;
+            const timer = setTimeout(() => resolve([]), 2_000);
+            this.pending.set(id, (value) => {
+              clearTimeout(timer);
+              resolve(value);
+            });
+            w.send({ type: 'metrics', id } satisfies ToDnsWorker);
+          }),
+      ),
+    );
+    return AggregatorRegistry.aggregate([own, ...replies] as never).metrics();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      [...this.workers].map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => w.kill('SIGKILL'), 5_000);
+            w.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            w.send({ type: 'stop' } satisfies ToDnsWorker);
+          }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,50 @@
+import cluster from 'node:cluster';
+import { loadConfig } from '../../config/load.js';
+import { parseHostPort } from '../../config/units.js';
+import { rootLogger, setLogLevel } from '../../log.js';
+import { imageToSet } from '../../match/codec.js';
+import { MatcherHolder } from '../../match/holder.js';
+import { Matcher } from '../../match/matcher.js';
+import { Metrics } from '../../metrics/registry.js';
+import { buildDnsStack } from '../stack.js';
+import type { FromDnsWorker, ToDnsWorker } from './messages.js';
+
+/**
+ * A DNS worker process: the same listeners as every other worker (the cluster shares the UDP
+ * socket and the TCP listener between them, so the kernel spreads queries over the cores),
+ * answering from the set the primary sends it. It fetches nothing itself.
+ */
+const send = (m: FromDnsWorker) => process.send?.(m);
+const config = loadConfig(process.env.SLUICE_CONFIG!);
+setLogLevel(config.log.level);
+const id = cluster.worker?.id ?? 0;
+const logger = rootLogger().child({ component: 'dns', worker: id });
+const metrics = new Metrics({ part: 'gateway' });
+const holder = new MatcherHolder();
+const stack = buildDnsStack(config, { holder, metrics, logger, logSuffix: `.w${id}` });
+
+process.on('message', (m: ToDnsWorker) => {
+  switch (m.type) {
+    case 'set':
+      try {
+        holder.swap(new Matcher(imageToSet(m)));
+      } catch (err) {
+        logger.error({ err: (err as Error).message }, 'cannot load the set sent by the primary; keeping the current one');
+      }
+      return;
+    case 'metrics':
+      void metrics.registry.getMetricsAsJSON().then((value) => send({ type: 'metrics', id: m.id, value }));
+      return;
+    case 'stop':
+      void stack.close().finally(() => process.exit(0));
+  }
+});
+
+send({ type: 'hello' });
+stack.server.listen(config.dns.listen.map((l) => parseHostPort(l)!)).then(
+  () => send({ type: 'listening', ports: stack.server.bound.map((b) => b.port) }),
+  (err: Error) => {
+    send({ type: 'failed', error: err.message });
+    process.exit(1);
+  },
+);

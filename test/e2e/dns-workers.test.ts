@@ -1,0 +1,63 @@
+// DNS across cores: worker processes share the listeners, every one answers from the current
+// set, and /metrics adds up what they all counted.
+import t from 'tap';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DnsStub } from '../helpers/dns-stub.js';
+import { dig, digStatus, serve } from '../helpers/cli.js';
+
+t.test('two DNS workers answer from the same, current set', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-workers-'));
+  writeFileSync(join(dir, 'list.txt'), 'bad.example.com\n');
+  const upstream = new DnsStub({ 'ok.example.net': { A: '192.0.2.10' } });
+  await upstream.start();
+  t.teardown(() => upstream.stop());
+  writeFileSync(
+    join(dir, 'sluice.yaml'),
+    [
+      'data_dir: ./data',
+      `dns: { listen: ["127.0.0.1:0"], upstream: ["127.0.0.1:${upstream.port}"], workers: 2, cache_size: 0, query_log: { path: ./queries.log } }`,
+      'http: { listen: "127.0.0.1:0" }',
+      'feeds:',
+      '  - { name: local, url: ./list.txt, format: text, interval: 1s }',
+    ].join('\n'),
+  );
+  const gw = await serve(join(dir, 'sluice.yaml'));
+  t.teardown(gw.stop);
+
+  const statuses = async (name: string, n: number) => {
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const text = await dig(gw.dnsPort, ['+tries=1', name, 'A']);
+      // sluice's own block answer carries its SOA; the upstream stub's NXDOMAIN does not.
+      out.push(text.includes('sluice.invalid') ? 'BLOCKED' : (digStatus(text) ?? 'none'));
+    }
+    return out;
+  };
+  t.same(new Set(await statuses('www.bad.example.com', 20)), new Set(['BLOCKED']), 'every answer blocks');
+  t.same(new Set(await statuses('ok.example.net', 20)), new Set(['NOERROR']), 'every answer forwards');
+
+  // A new set reaches every worker.
+  writeFileSync(join(dir, 'list.tmp'), 'bad.example.com\nnew.example.org\n');
+  renameSync(join(dir, 'list.tmp'), join(dir, 'list.txt'));
+  let blocked: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    blocked = await statuses('new.example.org', 10);
+    if (blocked.every((s) => s === 'BLOCKED')) break;
+  }
+  t.same(new Set(blocked), new Set(['BLOCKED']), 'the new name is blocked by every worker');
+
+  const metrics = await (await fetch(`http://127.0.0.1:${gw.httpPort}/metrics`)).text();
+  const count = (action: string) => Number(new RegExp(`^sluice_dns_queries_total\\{action="${action}"\\} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+  t.ok(count('blocked') >= 30, `blocked queries of all workers are counted (${count('blocked')})`);
+  t.ok(count('forwarded') >= 20, `forwarded queries of all workers are counted (${count('forwarded')})`);
+  t.equal((metrics.match(/^# TYPE sluice_dns_queries_total /gm) ?? []).length, 1, 'one metric family, not one per worker');
+  await gw.stop();
+  // Each worker logs to its own file; both answered (the kernel spreads datagrams over them).
+  const logged = readdirSync(dir).filter((f) => /^queries\.log\.w\d+$/.test(f));
+  t.equal(logged.length, 2, `a query log per worker (${logged.join(', ')})`);
+  const lines = logged.map((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').filter(Boolean).length);
+  t.equal(lines.reduce((a, b) => a + b, 0), count('blocked') + count('forwarded'), 'every query was logged by one worker');
+});
