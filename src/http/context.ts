@@ -1,5 +1,7 @@
+import type { EdlListConfig } from '../edl/lists.js';
 import type { DecayModels } from '../indicators/score.js';
 import type { Logger } from '../log.js';
+import type { AddressSet } from '../match/cidr/address-set.js';
 import type { MatcherHolder } from '../match/holder.js';
 import type { Metrics } from '../metrics/registry.js';
 import type { OverrideAdmin } from '../overrides/admin.js';
@@ -10,6 +12,23 @@ export interface AdminDeps {
   syncFeed(name: string): Promise<boolean>;
   acceptFeed(name: string): Promise<{ version: number | undefined; entries: number } | undefined>;
   overrides: OverrideAdmin;
+}
+
+/** config `forward_auth`: which values /v1/forward-auth looks up, and whose X-Forwarded-For it believes. */
+export interface ForwardAuthSettings {
+  check: Array<'client' | 'host' | 'url'>;
+  trustedProxies: AddressSet;
+}
+
+/** A block or monitor answer of /v1/forward-auth; `type` is the matched indicator's. */
+export interface ForwardAuthHit {
+  source: 'forward-auth';
+  client: string;
+  value: string;
+  type: string;
+  verdict: string;
+  indicator: string;
+  feeds: string[];
 }
 
 /** What the HTTP layer needs from the rest of the gateway. */
@@ -27,4 +46,17 @@ export interface HttpDeps {
   admin?: AdminDeps;
   /** Metrics kept elsewhere (the syncer thread), in the text format, appended to /metrics. */
   moreMetrics?: () => Promise<string>;
+  /**
+   * The gateway's metrics when DNS runs in worker processes: this process's and the workers'
+   * summed into one text, in place of this registry's own.
+   */
+  gatewayMetrics?: () => Promise<string>;
+  /** Named lists (`edl:`), served at /edl/{name}. */
+  edl?: EdlListConfig[];
+  /** Where list secrets (password_env, token_env) are read from at start; process.env when absent. */
+  env?: NodeJS.ProcessEnv;
+  /** Absent: every check, and loopback as the only trusted proxy (the schema's defaults). */
+  forwardAuth?: ForwardAuthSettings;
+  /** Called once per forward-auth request answered block or monitor. */
+  onHit?: (hit: ForwardAuthHit) => void;
 }
