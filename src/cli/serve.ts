@@ -3,6 +3,8 @@ import { SluiceError } from '../errors.js';
 import { buildDnsStack } from '../dns/stack.js';
 import { DnsWorkerPool } from '../dns/workers/pool.js';
 import { buildApp } from '../http/app.js';
+import type { TaxiiSettings } from '../http/routes/taxii.js';
+import type { ListKind } from '../edl/select.js';
 import { resolveTokens, TokenAuth } from '../http/auth.js';
 import { OverrideAdmin } from '../overrides/admin.js';
 import { OverrideFile } from '../overrides/store.js';
@@ -94,6 +96,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       overrides: new OverrideAdmin(new OverrideFile(config.data_dir), () => syncer.reloadOverrides(), httpLogger),
     },
     moreMetrics: () => syncer.metricsText(),
+    ...(config.taxii_server.enabled ? { taxii: taxiiSettings(config) } : {}),
     forwardAuth: {
       check: config.forward_auth.check,
       trustedProxies: AddressSet.fromCidrs(config.forward_auth.trusted_proxies),
@@ -134,4 +137,17 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       if (httpServer) await stopHttp(httpServer.server);
     },
   };
+}
+
+/**
+ * The TAXII server's collections: the named lists it is told to share (all of them when it
+ * names none), or one collection of everything enforced when no list is configured.
+ */
+function taxiiSettings(config: Config): TaxiiSettings {
+  const wanted = config.taxii_server.collections;
+  const lists = config.edl.filter((l) => wanted.length === 0 || wanted.includes(l.name));
+  const collections = lists.length
+    ? lists.map((l) => ({ id: l.name, title: l.name, kinds: l.types, minScore: l.min_score, feeds: l.feeds, tags: l.tags }))
+    : [{ id: 'all', title: 'every enforced indicator', kinds: ['ip', 'domain', 'url', 'hash'] as ListKind[], feeds: [], tags: [] }];
+  return { title: config.taxii_server.title, collections };
 }

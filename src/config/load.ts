@@ -50,6 +50,7 @@ export function parseConfig(text: string, file: string, options: { checkFiles?: 
   // Before paths are resolved: resolving turns "ftp://host/x" into a local path that passes.
   checkFeeds(result.data, file, (path) => lineOf(doc, lines, path));
   checkWarninglists(result.data, file, (path) => lineOf(doc, lines, path));
+  checkListNames(result.data, file, (path) => lineOf(doc, lines, path));
   const config = resolvePaths(result.data, file);
   if (options.checkFiles) {
     checkAllowlists(config, file, (path) => lineOf(doc, lines, path));
@@ -71,6 +72,23 @@ function checkAllowlists(config: Config, file: string, lineAt: LineAt): void {
     if (!('path' in entry) || existsSync(entry.path)) return;
     const line = lineAt(['allowlist', String(i), 'path']);
     throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}allowlist[${i}].path: no file ${entry.path}`);
+  });
+}
+
+/** Named lists are unique, and the TAXII server shares only lists that exist. */
+function checkListNames(config: ParsedConfig, file: string, lineAt: LineAt): void {
+  const names = new Set<string>();
+  config.edl.forEach((l, i) => {
+    if (names.has(l.name)) {
+      const line = lineAt(['edl', String(i), 'name']);
+      throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}edl[${i}].name: duplicate list name ${l.name}`);
+    }
+    names.add(l.name);
+  });
+  config.taxii_server.collections.forEach((c, i) => {
+    if (names.has(c)) return;
+    const line = lineAt(['taxii_server', 'collections', String(i)]);
+    throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}taxii_server.collections[${i}]: no list named ${c} under edl`);
   });
 }
 

@@ -8,6 +8,7 @@ import { forwardAuthRoutes } from './routes/forward-auth.js';
 import { healthRoutes } from './routes/health.js';
 import { indicatorRoutes } from './routes/indicators.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { taxiiRoutes } from './routes/taxii.js';
 import { verdictRoutes } from './routes/verdict.js';
 
 export type { HttpDeps };
@@ -27,6 +28,7 @@ export function buildApp(deps: HttpDeps): Hono {
   app.route('/', indicatorRoutes(deps));
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
+  if (deps.taxii) app.route('/', taxiiRoutes(deps, deps.taxii));
   app.notFound(() => {
     throw new SluiceError('SLUICE_ERR_NOT_FOUND', 'no such route');
   });

@@ -1,5 +1,6 @@
 import type { EdlListConfig } from '../edl/lists.js';
 import type { DecayModels } from '../indicators/score.js';
+import type { TaxiiSettings } from './routes/taxii.js';
 import type { Logger } from '../log.js';
 import type { AddressSet } from '../match/cidr/address-set.js';
 import type { MatcherHolder } from '../match/holder.js';
@@ -51,6 +52,8 @@ export interface HttpDeps {
    * summed into one text, in place of this registry's own.
    */
   gatewayMetrics?: () => Promise<string>;
+  /** The read-only TAXII server, when `taxii_server.enabled`. */
+  taxii?: TaxiiSettings;
   /** Named lists (`edl:`), served at /edl/{name}. */
   edl?: EdlListConfig[];
   /** Where list secrets (password_env, token_env) are read from at start; process.env when absent. */
