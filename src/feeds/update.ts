@@ -147,7 +147,7 @@ export function parseFeedBody(
   try {
     sniffBody(body, contentType);
     PARSERS[feed.format](decodeText(body), parserOptions(feed), report);
-    checkBudget(report, maxInvalidShare);
+    checkBudget(report, maxInvalidShare, feed.format === 'stix' || feed.format === 'taxii');
     report.list.seal();
   } catch (err) {
     // The report goes with the error: an operator must see which values sank the update.
@@ -161,9 +161,13 @@ export function parserOptions(feed: FeedConfig, now = Math.floor(Date.now() / 10
   return { hint: feed.type as TypeHint, csv: feed.csv, json: feed.json, stix: feed.stix, misp: feed.misp, rpz: feed.rpz, now };
 }
 
-function checkBudget(report: ParseReport, maxInvalidShare: number): void {
+function checkBudget(report: ParseReport, maxInvalidShare: number, revocable = false): void {
   const valid = report.list.size;
   const invalid = report.invalid.count;
+  // A STIX source may revoke or expire everything it published: nothing left, on purpose. Only
+  // when every skip is such a withdrawal; a bundle of patterns sluice cannot read is refused.
+  const withdrawn = Object.entries(report.skipped.reasons).every(([reason]) => /^(revoked|expired)/.test(reason));
+  if (valid === 0 && revocable && invalid === 0 && report.skipped.count > 0 && withdrawn) return;
   if (valid === 0) {
     const example = report.invalid.examples[0];
     const why = example ? `; first: line ${example.line} ${JSON.stringify(example.value)}: ${example.reason}` : '';
