@@ -1,6 +1,9 @@
 import { parseHostPort } from '../config/units.js';
 import { SluiceError } from '../errors.js';
 import { buildDnsStack } from '../dns/stack.js';
+import type { DnsHit } from '../dns/handler.js';
+import { createEventBus, dnsHitEvent, httpHitEvent } from '../events/index.js';
+import type { ForwardAuthHit } from '../http/context.js';
 import { DnsWorkerPool } from '../dns/workers/pool.js';
 import { buildApp } from '../http/app.js';
 import type { TaxiiSettings } from '../http/routes/taxii.js';
@@ -65,12 +68,29 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const metrics = new Metrics({ processMetrics: true, part: 'gateway' });
   const holder = new MatcherHolder();
   openStore(config); // refuses a store this version lacks before anything starts
+  // Can refuse the config; opens nothing yet (sinks connect on their first send).
+  const events = createEventBus(
+    config.events,
+    {
+      onSent: (sink, n) => metrics.eventsSent.inc({ sink }, n),
+      onDrop: (sink, n) => metrics.eventsDropped.inc({ sink }, n),
+      onError: (sink) => metrics.eventsErrors.inc({ sink }),
+    },
+    logger.child({ component: 'events' }),
+  );
 
   // Everything that can refuse the config is built before the syncer thread exists, so a
   // refusal ends the process instead of leaving a thread behind that keeps it alive.
   // One process answers DNS itself, or DNS workers share the listeners across cores.
   const pool = config.dns.workers > 1 ? new DnsWorkerPool(config.file, config.dns.workers, logger.child({ component: 'dns' })) : undefined;
-  const dnsStack = pool ? undefined : buildDnsStack(config, { holder, metrics, logger: logger.child({ component: 'dns' }) });
+  const dnsStack = pool
+    ? undefined
+    : buildDnsStack(config, {
+        holder,
+        metrics,
+        logger: logger.child({ component: 'dns' }),
+        ...(events ? { onHit: (hit: DnsHit) => events.emit(dnsHitEvent(hit)) } : {}),
+      });
   const syncer = new SyncerHost({
     config,
     logger: logger.child({ component: 'sync' }),
@@ -97,6 +117,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     },
     moreMetrics: () => syncer.metricsText(),
     ...(config.taxii_server.enabled ? { taxii: taxiiSettings(config) } : {}),
+    ...(events ? { onHit: (hit: ForwardAuthHit) => events.emit(httpHitEvent(hit)) } : {}),
     forwardAuth: {
       check: config.forward_auth.check,
       trustedProxies: AddressSet.fromCidrs(config.forward_auth.trusted_proxies),
@@ -120,6 +141,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     await dnsStack?.close();
     await pool?.stop();
     await syncer.stop();
+    await events?.close(1000);
     throw new SluiceError('SLUICE_ERR_LISTEN', `cannot listen: ${(err as Error).message}`, { cause: err });
   }
 
@@ -135,6 +157,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       await dnsStack?.close();
       await pool?.stop();
       if (httpServer) await stopHttp(httpServer.server);
+      await events?.close();
     },
   };
 }

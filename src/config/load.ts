@@ -151,6 +151,11 @@ function resolvePaths(parsed: ParsedConfig, file: string): Config {
     file: resolve(file),
     data_dir: abs(parsed.data_dir),
     dns: parsed.dns.query_log ? { ...parsed.dns, query_log: { ...parsed.dns.query_log, path: abs(parsed.dns.query_log.path) } } : parsed.dns,
+    events: {
+      ...parsed.events,
+      ...(parsed.events.file ? { file: { ...parsed.events.file, path: abs(parsed.events.file.path) } } : {}),
+      ...(parsed.events.syslog?.ca_file ? { syslog: { ...parsed.events.syslog, ca_file: abs(parsed.events.syslog.ca_file) } } : {}),
+    },
     // A trailing slash says "a folder" (a MISP feed): resolving must not drop it.
     feeds: parsed.feeds.map((f) => ({ ...f, url: isUrl(f.url) ? f.url : abs(f.url) + (/[\\/]$/.test(f.url) ? '/' : '') })),
     allowlist: parsed.allowlist.map((a) => ('path' in a ? { path: abs(a.path) } : a)),

@@ -21,10 +21,10 @@ export interface ForwardAuthSettings {
   trustedProxies: AddressSet;
 }
 
-/** A block or monitor answer of /v1/forward-auth; `type` is the matched indicator's. */
+/** A block or monitor answer of /v1/forward-auth or /v1/verdict; `type` is the matched indicator's. */
 export interface ForwardAuthHit {
-  source: 'forward-auth';
-  client: string;
+  source: 'forward-auth' | 'verdict';
+  client?: string;
   value: string;
   type: string;
   verdict: string;
@@ -60,6 +60,6 @@ export interface HttpDeps {
   env?: NodeJS.ProcessEnv;
   /** Absent: every check, and loopback as the only trusted proxy (the schema's defaults). */
   forwardAuth?: ForwardAuthSettings;
-  /** Called once per forward-auth request answered block or monitor. */
+  /** Called once per forward-auth request, and per verdict value, answered block or monitor. */
   onHit?: (hit: ForwardAuthHit) => void;
 }

@@ -130,6 +130,27 @@ export class Metrics {
     registers: [this.gatewayRegistry],
   });
 
+  readonly eventsSent = new Counter({
+    name: 'sluice_events_sent_total',
+    help: 'Hit events handed to a sink (file, syslog, webhook)',
+    labelNames: ['sink'] as const,
+    registers: [this.gatewayRegistry],
+  });
+
+  readonly eventsDropped = new Counter({
+    name: 'sluice_events_dropped_total',
+    help: 'Hit events a sink never received: its queue was full, its batch failed after retries, or shutdown came first',
+    labelNames: ['sink'] as const,
+    registers: [this.gatewayRegistry],
+  });
+
+  readonly eventsErrors = new Counter({
+    name: 'sluice_events_errors_total',
+    help: 'Batches of hit events a sink failed to deliver after its retries',
+    labelNames: ['sink'] as const,
+    registers: [this.gatewayRegistry],
+  });
+
   readonly quarantined = new Gauge({
     name: 'sluice_quarantined_indicators',
     help: 'Listed values a guard keeps out of enforcement, by feed and guard',

@@ -6,6 +6,8 @@ import { imageToSet } from '../../match/codec.js';
 import { MatcherHolder } from '../../match/holder.js';
 import { Matcher } from '../../match/matcher.js';
 import { Metrics } from '../../metrics/registry.js';
+import { createEventBus, dnsHitEvent } from '../../events/index.js';
+import type { DnsHit } from '../handler.js';
 import { buildDnsStack } from '../stack.js';
 import type { FromDnsWorker, ToDnsWorker } from './messages.js';
 
@@ -21,7 +23,23 @@ const id = cluster.worker?.id ?? 0;
 const logger = rootLogger().child({ component: 'dns', worker: id });
 const metrics = new Metrics({ part: 'gateway' });
 const holder = new MatcherHolder();
-const stack = buildDnsStack(config, { holder, metrics, logger, logSuffix: `.w${id}` });
+// Each worker sends its own hits: a bus per process, never a round trip through the primary.
+const events = createEventBus(
+  config.events,
+  {
+    onSent: (sink, n) => metrics.eventsSent.inc({ sink }, n),
+    onDrop: (sink, n) => metrics.eventsDropped.inc({ sink }, n),
+    onError: (sink) => metrics.eventsErrors.inc({ sink }),
+  },
+  logger.child({ component: 'events' }),
+);
+const stack = buildDnsStack(config, {
+  holder,
+  metrics,
+  logger,
+  logSuffix: `.w${id}`,
+  ...(events ? { onHit: (hit: DnsHit) => events.emit(dnsHitEvent(hit)) } : {}),
+});
 
 process.on('message', (m: ToDnsWorker) => {
   switch (m.type) {
@@ -36,7 +54,10 @@ process.on('message', (m: ToDnsWorker) => {
       void metrics.registry.getMetricsAsJSON().then((value) => send({ type: 'metrics', id: m.id, value }));
       return;
     case 'stop':
-      void stack.close().finally(() => process.exit(0));
+      void stack
+        .close()
+        .then(() => events?.close())
+        .finally(() => process.exit(0));
   }
 });
 

@@ -58,7 +58,9 @@ function judge(deps: HttpDeps, matcher: Matcher, query: ReturnType<typeof parseQ
   m.verdicts.inc({ type: query.type, verdict: decision.verdict });
   if (decision.hit && decision.verdict !== 'allow') {
     const type = matcher.entryType(decision.hit.entry);
-    for (const feed of matcher.entryFeeds(decision.hit.entry)) m.hits.inc({ feed, type });
+    const feeds = matcher.entryFeeds(decision.hit.entry);
+    for (const feed of feeds) m.hits.inc({ feed, type });
+    deps.onHit?.({ source: 'verdict', value: query.input, type, verdict: decision.verdict, indicator: matcher.entryValue(decision.hit.entry), feeds });
   }
   return decision;
 }
