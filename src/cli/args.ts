@@ -7,6 +7,8 @@ export const USAGE = `usage:
   sluice check     --config FILE [--json] VALUE… print the verdict and its reasons
   sluice export    --config FILE [--format plain] [--type ip|domain|url|hash]
                    [--min-score N] [--feed NAME]  print a list as firewalls pull it
+  sluice export    --config FILE --list NAME [--page N]
+                                                 print a named list (edl:) as /edl/NAME serves it
 
   sluice --version
 

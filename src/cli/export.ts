@@ -1,8 +1,12 @@
 import { SluiceError, UsageError } from '../errors.js';
 import { LIST_FORMATS, renderList, type ListFormat } from '../edl/formats.js';
+import { listProblems } from '../edl/check.js';
+import { generateList } from '../edl/generate.js';
+import { FormatUnavailableError } from '../edl/render/index.js';
 import { LIST_KINDS, listLines, type ListKind } from '../edl/select.js';
 import { imageToSet } from '../match/codec.js';
 import { Matcher } from '../match/matcher.js';
+import type { Config } from '../config/load.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 import { loadRuntimeConfig, openStore } from './runtime.js';
 
@@ -10,12 +14,26 @@ import { loadRuntimeConfig, openStore } from './runtime.js';
 export async function exportCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('export', args, {
     ...CONFIG_OPTION,
-    format: { type: 'string', default: 'plain' },
+    format: { type: 'string' },
     type: { type: 'string' },
     'min-score': { type: 'string' },
     feed: { type: 'string' },
+    list: { type: 'string' },
+    page: { type: 'string' },
   });
-  if (!(LIST_FORMATS as readonly string[]).includes(values.format)) {
+  if (values.list !== undefined) {
+    // A named list is configured in full; flags that would change it would make the output
+    // differ from what /edl/NAME serves, which is the point of exporting it.
+    const clash = (['format', 'type', 'min-score', 'feed'] as const).filter((f) => values[f] !== undefined);
+    if (clash.length > 0) throw new UsageError(`sluice export: --list takes its settings from the config; drop --${clash.join(', --')}`);
+    if (values.page !== undefined && (!/^\d{1,9}$/.test(values.page) || Number(values.page) < 1)) {
+      throw new UsageError('sluice export: --page must be a page number from 1');
+    }
+    return exportNamed(values.config, values.list, values.page === undefined ? 1 : Number(values.page));
+  }
+  if (values.page !== undefined) throw new UsageError('sluice export: --page needs --list');
+  const format = values.format ?? 'plain';
+  if (!(LIST_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`sluice export: --format must be one of ${LIST_FORMATS.join(', ')}`);
   }
   if (values.type !== undefined && !(LIST_KINDS as readonly string[]).includes(values.type)) {
@@ -29,12 +47,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   if (values.feed !== undefined && !config.feeds.some((f) => f.name === values.feed)) {
     throw new UsageError(`sluice export: no feed named ${values.feed} in ${config.file}`);
   }
-  const store = openStore(config);
-  const image = await store.loadLatest();
-  await store.close();
-  if (!image) throw new SluiceError('SLUICE_ERR_NOT_READY', `${config.data_dir}: no indicator set saved yet; run sluice sync --once first`);
-
-  const matcher = new Matcher(imageToSet(image));
+  const matcher = await savedMatcher(config);
   const kinds = values.type ? [values.type as ListKind] : [...LIST_KINDS];
   for (const kind of kinds) {
     const lines = listLines(matcher, {
@@ -42,7 +55,35 @@ export async function exportCommand(args: string[]): Promise<number> {
       ...(minScore !== undefined ? { minScore: Number(minScore) } : {}),
       ...(values.feed !== undefined ? { feed: values.feed } : {}),
     });
-    process.stdout.write(renderList(matcher, lines, kind, values.format as ListFormat));
+    process.stdout.write(renderList(matcher, lines, kind, format as ListFormat));
   }
   return 0;
+}
+
+/** `--list NAME [--page N]`: byte for byte what GET /edl/NAME?page=N answers for the saved set. */
+async function exportNamed(configFile: string, name: string, page: number): Promise<number> {
+  const { config } = loadRuntimeConfig(configFile);
+  const list = config.edl.find((l) => l.name === name);
+  if (!list) {
+    const names = config.edl.map((l) => l.name);
+    throw new UsageError(`sluice export: no list named ${name} in ${config.file}${names.length ? `; lists are ${names.join(', ')}` : '; edl: names none'}`);
+  }
+  const problems = listProblems(list);
+  if (problems.length > 0) throw new UsageError(`sluice export: ${problems.join('; ')}`);
+  const matcher = await savedMatcher(config);
+  try {
+    process.stdout.write(generateList(matcher, list).page(page));
+  } catch (err) {
+    if (err instanceof FormatUnavailableError) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `sluice export: list ${name}: ${err.message}`);
+    throw err;
+  }
+  return 0;
+}
+
+async function savedMatcher(config: Config): Promise<Matcher> {
+  const store = openStore(config);
+  const image = await store.loadLatest();
+  await store.close();
+  if (!image) throw new SluiceError('SLUICE_ERR_NOT_READY', `${config.data_dir}: no indicator set saved yet; run sluice sync --once first`);
+  return new Matcher(imageToSet(image));
 }

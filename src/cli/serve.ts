@@ -108,6 +108,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     logger: httpLogger,
     auth: new TokenAuth(grants, AddressSet.fromCidrs(LOOPBACK)),
     verdictAuth: config.http.verdict_auth,
+    edl: config.edl,
     decay: decayModels(config),
     feedStatus: () => syncer.status(),
     admin: {

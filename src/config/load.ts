@@ -79,6 +79,10 @@ function checkAllowlists(config: Config, file: string, lineAt: LineAt): void {
 function checkListNames(config: ParsedConfig, file: string, lineAt: LineAt): void {
   const names = new Set<string>();
   config.edl.forEach((l, i) => {
+    if (/^(ip|domain|url|hash)\.txt$/.test(l.name)) {
+      const line = lineAt(['edl', String(i), 'name']);
+      throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}edl[${i}].name: ${l.name} is a built-in list`);
+    }
     if (names.has(l.name)) {
       const line = lineAt(['edl', String(i), 'name']);
       throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}edl[${i}].name: duplicate list name ${l.name}`);

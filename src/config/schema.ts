@@ -192,7 +192,8 @@ const edlList = z.strictObject({
   tags: z.array(z.string()).default([]), // only entries with one of these tags; empty: all
   max_entries: z.number().int().min(0).default(0), // 0: no cap; a cut list logs a warning
   page_size: z.number().int().min(0).default(0), // 0: one page; else ?page=N
-  set_name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,30}$/).default('sluice'), // ipset and nft set name
+  // ipset and nft set name; at most 24 characters, since ipset's swap set adds "-v4-tmp".
+  set_name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,23}$/, 'must be 1-24 letters, digits, _').default('sluice'),
   zone: z.string().default('rpz.sluice.'), // RPZ origin
   auth: z
     .strictObject({

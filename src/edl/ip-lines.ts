@@ -1,11 +1,5 @@
-import { ipv4ToUint32, ipv6ToBigInt, parseIPv6 } from '../indicators/address.js';
-import { rangeToCidrs } from '../indicators/normalize/ip.js';
 import type { Matcher } from '../match/matcher.js';
-
-interface Interval {
-  start: bigint;
-  end: bigint;
-}
+import { blocks, cidrInterval, type Interval } from './aggregate.js';
 
 /**
  * The lines of an IP list with the allowlist carved out. A firewall cannot be told "this /24
@@ -14,20 +8,31 @@ interface Interval {
  * the list never blocks what `/v1/verdict` would allow.
  */
 export function ipListLines(matcher: Matcher, entries: readonly number[]): string[] {
-  const allowed = allowedIntervals(matcher);
+  const carve = ipCarver(matcher);
   const lines: string[] = [];
   for (const entry of entries) {
     const value = matcher.entryValue(entry);
-    const family = value.includes(':') ? 6 : 4;
-    const own = toInterval(value);
-    const holes = allowed[family].filter((a) => a.start <= own.end && a.end >= own.start);
-    if (holes.length === 0) {
-      lines.push(value);
-      continue;
-    }
-    for (const part of subtract(own, holes)) lines.push(...cidrsOf(part, family));
+    const parts = carve(value);
+    if (parts.length === 1 && parts[0]!.whole) lines.push(value);
+    else for (const part of parts) lines.push(...blocks(part));
   }
   return lines;
+}
+
+/** A carved part; `whole` when nothing was carved, so callers can keep the entry's own text. */
+export type CarvedPart = Interval & { whole?: boolean };
+
+/**
+ * What is left of a listed address or network once the allowlist is carved out of it. The
+ * allowed ranges are read once per matcher, so carving a whole list costs one scan.
+ */
+export function ipCarver(matcher: Matcher): (value: string) => CarvedPart[] {
+  const allowed = allowedIntervals(matcher);
+  return (value) => {
+    const own = cidrInterval(value);
+    const holes = allowed[own.family].filter((a) => a.start <= own.end && a.end >= own.start);
+    return holes.length === 0 ? [{ ...own, whole: true }] : subtract(own, holes);
+  };
 }
 
 function allowedIntervals(matcher: Matcher): Record<4 | 6, Interval[]> {
@@ -35,20 +40,11 @@ function allowedIntervals(matcher: Matcher): Record<4 | 6, Interval[]> {
   for (let e = 0; e < matcher.size; e++) {
     const type = matcher.entryType(e);
     if (!matcher.entryAllowed(e) || (type !== 'ipv4' && type !== 'ipv6' && type !== 'cidr')) continue;
-    const value = matcher.entryValue(e);
-    out[value.includes(':') ? 6 : 4].push(toInterval(value));
+    const interval = cidrInterval(matcher.entryValue(e));
+    out[interval.family].push(interval);
   }
   for (const list of [out[4], out[6]]) list.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   return out;
-}
-
-function toInterval(value: string): Interval {
-  const [address, prefixText] = value.split('/') as [string, string | undefined];
-  const v6 = address.includes(':');
-  const bits = v6 ? 128 : 32;
-  const start = v6 ? ipv6ToBigInt(parseIPv6(address)!) : BigInt(ipv4ToUint32(address));
-  const host = BigInt(bits - (prefixText === undefined ? bits : Number(prefixText)));
-  return { start, end: start | ((1n << host) - 1n) };
 }
 
 /** `whole` minus sorted, possibly overlapping `holes`. */
@@ -56,27 +52,10 @@ function subtract(whole: Interval, holes: Interval[]): Interval[] {
   const out: Interval[] = [];
   let cursor = whole.start;
   for (const hole of holes) {
-    if (hole.start > cursor) out.push({ start: cursor, end: hole.start - 1n < whole.end ? hole.start - 1n : whole.end });
+    if (hole.start > cursor) out.push({ family: whole.family, start: cursor, end: hole.start - 1n < whole.end ? hole.start - 1n : whole.end });
     if (hole.end + 1n > cursor) cursor = hole.end + 1n;
     if (cursor > whole.end) return out;
   }
-  if (cursor <= whole.end) out.push({ start: cursor, end: whole.end });
+  if (cursor <= whole.end) out.push({ family: whole.family, start: cursor, end: whole.end });
   return out;
-}
-
-function cidrsOf(part: Interval, family: 4 | 6): string[] {
-  const text = (v: bigint) => (family === 4 ? formatV4(v) : formatV6(v));
-  // Any range fits in at most two CIDRs per bit of address.
-  return rangeToCidrs('carve', text(part.start), text(part.end), family === 4 ? 64 : 256).map((c) => c.value);
-}
-
-function formatV4(v: bigint): string {
-  const n = Number(v);
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-function formatV6(v: bigint): string {
-  const groups: string[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(((v >> BigInt(i * 16)) & 0xffffn).toString(16));
-  return groups.join(':');
 }
