@@ -66,7 +66,6 @@ export interface HandlerOptions {
  */
 export class QueryHandler {
   private readonly labelled = new Set<string>();
-  private readonly children = new Map<string, unknown>();
 
   constructor(private readonly o: HandlerOptions) {}
 
@@ -135,7 +134,7 @@ export class QueryHandler {
     const hit = matcher.lookupDomain(query.name);
     this.o.metrics.lookupDuration.observe((performance.now() - started) / 1000);
     const verdict = verdictOfHit(matcher, hit);
-    this.verdictCounter(verdict).inc();
+    this.countVerdict(verdict);
     if (!hit) return { verdict, allowlisted: false };
     if (verdict !== 'allow') this.recordHit(matcher, hit, query, client, verdict);
     return { verdict, allowlisted: hit.allowed, indicator: matcher.entryValue(hit.entry) };
@@ -160,7 +159,7 @@ export class QueryHandler {
   }
 
   private answerHit(matcher: Matcher, hit: Hit, query: Query, client: string): string {
-    this.verdictCounter('block').inc();
+    this.countVerdict('block');
     this.recordHit(matcher, hit, query, client, 'block');
     return matcher.entryValue(hit.entry);
   }
@@ -168,8 +167,10 @@ export class QueryHandler {
   private recordHit(matcher: Matcher, hit: Hit, query: Query, client: string, verdict: Verdict): void {
     const feeds = matcher.entryFeeds(hit.entry);
     const type = matcher.entryType(hit.entry);
-    for (const feed of feeds) this.o.metrics.hits.inc({ feed, type });
-    this.o.metrics.clientHits.inc({ client: this.clientLabel(client) });
+    const fast = this.o.metrics.fast;
+    for (const feed of feeds) fast.hits.add(`${feed}\u0000${type}`, { feed, type });
+    const label = this.clientLabel(client);
+    fast.clientHits.add(label, { client: label });
     this.o.onHit?.({ client, name: query.name, qtype: query.qtype, verdict, indicator: matcher.entryValue(hit.entry), feeds });
   }
 
@@ -197,7 +198,7 @@ export class QueryHandler {
     const key = cache ? this.cacheKeyOf(query) : '';
     const question = msg.subarray(HEADER_BYTES, query.questionEnd);
     const cached = cache?.get(key, query.id, question);
-    if (cache) this.child(`cache:${cached ? 'hit' : 'miss'}`, () => this.o.metrics.dnsCache.labels(cached ? 'hit' : 'miss')).inc();
+    if (cache) this.o.metrics.fast.dnsCache.add(cached ? 'hit' : 'miss', { result: cached ? 'hit' : 'miss' });
     if (cached) return { message: cached.reply, records: cached.records, inspected: cached.inspected };
 
     const reply = await this.o.forwarder.forward(msg, query, viaTcp);
@@ -212,18 +213,11 @@ export class QueryHandler {
   }
 
   private count(action: string): void {
-    this.child(`q:${action}`, () => this.o.metrics.dnsQueries.labels(action)).inc();
+    this.o.metrics.fast.dnsQueries.add(action, { action });
   }
 
-  private verdictCounter(verdict: Verdict) {
-    return this.child(`v:${verdict}`, () => this.o.metrics.verdicts.labels('domain', verdict));
-  }
-
-  /** prom-client children per label set, looked up once: label hashing on every query is not free. */
-  private child<T>(key: string, make: () => T): T {
-    let c = this.children.get(key) as T | undefined;
-    if (!c) this.children.set(key, (c = make()));
-    return c;
+  private countVerdict(verdict: Verdict): void {
+    this.o.metrics.fast.verdicts.add(verdict, { type: 'domain', verdict });
   }
 }
 

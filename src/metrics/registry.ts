@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Tally } from './tally.js';
 import { INDICATOR_TYPES } from '../indicators/types.js';
 
 /**
@@ -20,27 +21,30 @@ export class Metrics {
   readonly registry: Registry;
 
   /** contract: DNS queries by what was done with them. */
-  readonly dnsQueries = new Counter({
+  readonly dnsQueries: Counter<'action'> = new Counter({
     name: 'sluice_dns_queries_total',
     help: 'DNS queries by action: blocked, monitored, forwarded, refused, malformed, servfail, notimp, badvers',
     labelNames: ['action'] as const,
     registers: [this.gatewayRegistry],
+    collect: (): void => this.fast.dnsQueries.flush(),
   });
 
   /** contract: verdicts given, by indicator type and verdict, over DNS and HTTP. */
-  readonly verdicts = new Counter({
+  readonly verdicts: Counter<'type' | 'verdict'> = new Counter({
     name: 'sluice_verdicts_total',
     help: 'Verdicts given, by type of the value asked about and verdict',
     labelNames: ['type', 'verdict'] as const,
     registers: [this.gatewayRegistry],
+    collect: (): void => this.fast.verdicts.flush(),
   });
 
   /** contract: block and monitor hits, once for every feed that lists the matched indicator. */
-  readonly hits = new Counter({
+  readonly hits: Counter<'feed' | 'type'> = new Counter({
     name: 'sluice_hits_total',
     help: 'Block and monitor hits, by feed listing the matched indicator and its type',
     labelNames: ['feed', 'type'] as const,
     registers: [this.gatewayRegistry],
+    collect: (): void => this.fast.hits.flush(),
   });
 
   /** contract: time to look a value up in the matcher. */
@@ -103,18 +107,20 @@ export class Metrics {
     registers: [this.syncerRegistry],
   });
 
-  readonly clientHits = new Counter({
+  readonly clientHits: Counter<'client'> = new Counter({
     name: 'sluice_client_hits_total',
     help: 'Block and monitor hits by DNS client; clients beyond dns.client_metrics count as "other"',
     labelNames: ['client'] as const,
     registers: [this.gatewayRegistry],
+    collect: (): void => this.fast.clientHits.flush(),
   });
 
-  readonly dnsCache = new Counter({
+  readonly dnsCache: Counter<'result'> = new Counter({
     name: 'sluice_dns_cache_total',
     help: 'Answer cache lookups by result (hit, miss)',
     labelNames: ['result'] as const,
     registers: [this.gatewayRegistry],
+    collect: (): void => this.fast.dnsCache.flush(),
   });
 
   readonly queryLogDropped = new Counter({
@@ -178,6 +184,24 @@ export class Metrics {
     labelNames: ['operation'] as const,
     registers: [this.syncerRegistry],
   });
+
+  /**
+   * Hot-path tallies of the counters above, for code that counts per DNS answer. Anything
+   * else may inc the counters directly; both add up at scrape time.
+   */
+  readonly fast: {
+    dnsQueries: Tally<'action'>;
+    verdicts: Tally<'type' | 'verdict'>;
+    hits: Tally<'feed' | 'type'>;
+    clientHits: Tally<'client'>;
+    dnsCache: Tally<'result'>;
+  } = {
+    dnsQueries: new Tally(this.dnsQueries),
+    verdicts: new Tally(this.verdicts),
+    hits: new Tally(this.hits),
+    clientHits: new Tally(this.clientHits),
+    dnsCache: new Tally(this.dnsCache),
+  };
 
   constructor(options: { processMetrics?: boolean; part?: MetricsPart } = {}) {
     const part = options.part ?? 'all';
