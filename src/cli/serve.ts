@@ -40,6 +40,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseCommandArgs('serve', args, CONFIG_OPTION);
   const { config, logger } = loadRuntimeConfig(values.config);
   logger.info({ config: redactedConfig(config) }, 'starting sluice');
+  if (config.dns.listen.length && config.dns.allow_clients.some((c) => /^(0\.0\.0\.0|::)\/0$/.test(c))) {
+    logger.warn({ allow_clients: config.dns.allow_clients }, 'dns.allow_clients admits every address: an open resolver can be abused for amplification attacks');
+  }
 
   const gateway = await startGateway(config, logger);
   logger.info({ dns: gateway.dnsPorts, http: gateway.httpPort }, 'listening');

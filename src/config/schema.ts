@@ -208,7 +208,7 @@ const forwardAuth = z
   .strictObject({
     check: z.array(z.enum(['client', 'host', 'url'])).default(['client', 'host', 'url']),
     // X-Forwarded-For and X-Real-IP are believed only from these addresses.
-    trusted_proxies: z.array(z.string()).default(['127.0.0.1/32', '::1/128']),
+    trusted_proxies: z.array(z.string().refine((v) => isIP(v) !== 0 || isCidr(v), { message: 'must be an address or a CIDR such as 10.0.0.0/8' })).default(['127.0.0.1/32', '::1/128']),
   })
   .prefault({});
 

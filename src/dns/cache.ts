@@ -40,8 +40,8 @@ export class AnswerCache {
   get(key: string, clientId: number, question: Uint8Array): { reply: Buffer; records: RecordRef[]; inspected?: number } | undefined {
     const entry = this.entries.get(key);
     const now = this.now();
-    if (!entry || entry.expiresAt <= now) {
-      if (entry) this.entries.delete(key);
+    if (!entry || entry.expiresAt <= now || !sameQuestion(entry.reply, question)) {
+      if (entry && entry.expiresAt <= now) this.entries.delete(key);
       this.misses++;
       return undefined;
     }
@@ -84,4 +84,17 @@ export class AnswerCache {
 /** Questions differing in name case share an entry; DO and CD change the answer, so they split it. */
 export function cacheKey(name: string, qtype: number, qclass: number, dnssecOk: boolean, checkingDisabled: boolean): string {
   return `${name}\u0000${qtype}\u0000${qclass}\u0000${dnssecOk ? 1 : 0}${checkingDisabled ? 1 : 0}`;
+}
+
+/** Whether the cached reply answers this question: the same bytes but for ASCII letter case. */
+function sameQuestion(reply: Buffer, question: Uint8Array): boolean {
+  if (reply.length < HEADER_BYTES + question.length) return false;
+  for (let i = 0; i < question.length; i++) {
+    let a = reply[HEADER_BYTES + i]!;
+    let b = question[i]!;
+    if (a >= 65 && a <= 90) a += 32;
+    if (b >= 65 && b <= 90) b += 32;
+    if (a !== b) return false;
+  }
+  return true;
 }

@@ -15,7 +15,7 @@ import {
 import { cacheKey, type AnswerCache } from './cache.js';
 import type { QueryLog } from './query-log.js';
 import type { RateLimiter } from './rate-limit.js';
-import { answerTargets, cacheTtl, walkRecords, type RecordRef } from './records.js';
+import { answerTargets, cacheTtl, walkPrefix, walkRecords, type RecordRef } from './records.js';
 import type { Forwarder } from './forwarder.js';
 import { truncateReply } from './truncate.js';
 import {
@@ -145,8 +145,7 @@ export class QueryHandler {
    * blocked name, an address inside a blocked network, an address hint of an HTTPS record.
    */
   private inspect(matcher: Matcher, reply: Buffer, records: RecordRef[] | undefined, query: Query, client: string): string | undefined {
-    if (!records) return undefined;
-    const targets = answerTargets(reply, records);
+    const targets = answerTargets(reply, records ?? walkPrefix(reply, query.questionEnd).records);
     for (const name of targets.names) {
       const hit = matcher.lookupDomain(name);
       if (hit && verdictOfHit(matcher, hit) === 'block') return this.answerHit(matcher, hit, query, client);

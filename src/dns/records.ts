@@ -18,11 +18,18 @@ export interface RecordRef {
 }
 
 /**
- * Walks every record after the question. Returns undefined for a reply that does not parse:
- * such a reply is relayed as it is, never inspected or cached.
+ * Walks every record after the question. Returns undefined for a reply that does not parse
+ * to the end: such a reply is never cached. `answersOf` still reads what did parse, so a
+ * malformed trailing record cannot hide a blocked answer from inspection.
  */
 export function walkRecords(msg: Uint8Array, questionEnd: number): RecordRef[] | undefined {
-  if (msg.length < HEADER_BYTES) return undefined;
+  const { records, complete } = walkPrefix(msg, questionEnd);
+  return complete ? records : undefined;
+}
+
+/** The records that parse, in order, and whether the whole message did. */
+export function walkPrefix(msg: Uint8Array, questionEnd: number): { records: RecordRef[]; complete: boolean } {
+  if (msg.length < HEADER_BYTES) return { records: [], complete: false };
   const counts: Array<[RecordRef['section'], number]> = [
     ['answer', readUint16(msg, 6)],
     ['authority', readUint16(msg, 8)],
@@ -33,17 +40,17 @@ export function walkRecords(msg: Uint8Array, questionEnd: number): RecordRef[] |
   for (const [section, count] of counts) {
     for (let i = 0; i < count; i++) {
       const owner = readName(msg, at);
-      if (typeof owner === 'string') return undefined;
+      if (typeof owner === 'string') return { records: out, complete: false };
       at = owner.end;
-      if (at + 10 > msg.length) return undefined;
+      if (at + 10 > msg.length) return { records: out, complete: false };
       const rdlength = readUint16(msg, at + 8);
-      if (at + 10 + rdlength > msg.length) return undefined;
+      if (at + 10 + rdlength > msg.length) return { records: out, complete: false };
       const ttl = ((msg[at + 4]! << 24) >>> 0) + (msg[at + 5]! << 16) + (msg[at + 6]! << 8) + msg[at + 7]!;
       out.push({ section, type: readUint16(msg, at), ttlAt: at + 4, ttl, rdataAt: at + 10, rdlength });
       at += 10 + rdlength;
     }
   }
-  return out;
+  return { records: out, complete: true };
 }
 
 /** What an upstream answer points at: names it aliases to, and addresses it gives. */

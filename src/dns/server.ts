@@ -9,6 +9,8 @@ export const TCP_IDLE_TIMEOUT_MS = 10_000;
 export const MAX_TCP_CONNECTIONS = 512;
 /** Free UDP ports tried when port 0 is asked for and TCP finds the same port taken. */
 const PORT_ZERO_ATTEMPTS = 10;
+/** Open TCP connections one client address may hold, so one client cannot take them all. */
+export const MAX_TCP_PER_CLIENT = 32;
 /** Queries one TCP connection may have in flight at once. */
 const MAX_TCP_INFLIGHT = 32;
 
@@ -25,6 +27,7 @@ export class DnsServer {
   private readonly udp: UdpSocket[] = [];
   private readonly tcp: Server[] = [];
   private readonly connections = new Set<Socket>();
+  private readonly perClient = new Map<string, number>();
   readonly bound: Listener[] = [];
 
   constructor(
@@ -96,8 +99,20 @@ export class DnsServer {
   private serveTcp(socket: Socket): void {
     let buffered = Buffer.alloc(0);
     let inflight = 0;
+    const client = socket.remoteAddress ?? '';
+    const held = this.perClient.get(client) ?? 0;
+    if (held >= MAX_TCP_PER_CLIENT) {
+      socket.destroy();
+      return;
+    }
+    this.perClient.set(client, held + 1);
     this.connections.add(socket);
-    socket.on('close', () => this.connections.delete(socket));
+    socket.on('close', () => {
+      this.connections.delete(socket);
+      const left = (this.perClient.get(client) ?? 1) - 1;
+      if (left > 0) this.perClient.set(client, left);
+      else this.perClient.delete(client);
+    });
     // Idle means no complete query and no answer, not no bytes: with socket.setTimeout a client
     // trickling a byte at a time held its connection (and one of MAX_TCP_CONNECTIONS) forever.
     // A connection still waiting for an answer is not idle.

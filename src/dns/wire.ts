@@ -132,10 +132,16 @@ export function readName(msg: Uint8Array, offset: number): { text: string; end: 
   return { text: labels.join('.'), end };
 }
 
+/**
+ * A label as text, lower-cased. A dot or backslash inside a label is escaped (`\.`, `\\`) as
+ * in presentation format: unescaped, the one-label name `a.b` and the two-label `a.b` would be
+ * the same text, and one client could have an answer for one cached and served for the other.
+ */
 function lowerLabel(msg: Uint8Array, start: number, len: number): string {
   let out = '';
   for (let i = start; i < start + len; i++) {
     const c = msg[i]!;
+    if (c === 46 || c === 92) out += '\\';
     out += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
   }
   return out;

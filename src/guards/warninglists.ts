@@ -28,6 +28,7 @@ export const BUNDLED_WARNINGLISTS: Record<string, WarninglistMode> = {
   'url-shortener': 'allow',
   'common-ioc-false-positive': 'allow',
   'empty-hashes': 'allow',
+  'public-dns-v4': 'allow',
   'public-dns-v6': 'allow',
   sinkholes: 'warn',
   'security-provider-blogpost': 'warn',

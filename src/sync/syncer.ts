@@ -352,6 +352,7 @@ export class Syncer {
     state.held = update;
     const examples = Array.from({ length: Math.min(5, next) }, (_, i) => update.report.list.value(i));
     state.status.state = 'held';
+    delete state.status.lastError;
     state.status.heldUpdate = { reason: check.reason!, entries: next, previous, at: update.listedAt, examples };
     this.opts.metrics.updatesHeld.inc({ feed: state.config.name });
     const fields = { reason: check.reason, previous, entries: next, serving: 'last good data' };

@@ -141,3 +141,54 @@ t.test('per-client hit counts keep a bounded set of label values', async (t) => 
   const labels = (await gw.metrics.clientHits.get()).values.map((v) => [v.labels.client, v.value]);
   t.same(labels, [['10.0.0.1', 1], ['10.0.0.2', 1], ['other', 2]]);
 });
+
+t.test('a dot inside a label is not a label boundary: no cache entry serves another name', async (t) => {
+  const { parseQuery } = await import('../../src/dns/wire.js');
+  const oneLabel = parseQuery(query(['victim.test'], 'A'));
+  const twoLabels = parseQuery(query('victim.test', 'A'));
+  t.ok(oneLabel.ok && twoLabels.ok);
+  if (!oneLabel.ok || !twoLabels.ok) return;
+  t.equal(oneLabel.query.name, 'victim\\.test', 'escaped as in presentation format');
+  t.equal(twoLabels.query.name, 'victim.test');
+  // Even under one key, a cached answer is served only for the same question bytes.
+  const cache = new AnswerCache(10);
+  const reply = Buffer.concat([Buffer.from([0, 1, 0x81, 0x83, 0, 1, 0, 0, 0, 0, 0, 0]), query(['victim.test'], 'A').subarray(12)]);
+  cache.put('k', reply, [], 300);
+  t.equal(cache.get('k', 2, query('victim.test', 'A').subarray(12)), undefined);
+  t.ok(cache.get('k', 2, query(['VICTIM.test'], 'A').subarray(12)), 'the same question in other letter case is served');
+});
+
+t.test('a malformed trailing record does not hide a blocked address in the answer', async (t) => {
+  const { createSocket } = await import('node:dgram');
+  const upstream = createSocket('udp4');
+  await new Promise<void>((r) => upstream.bind(0, '127.0.0.1', r));
+  t.teardown(() => upstream.close());
+  upstream.on('message', (msg, rinfo) => {
+    const end = msg.indexOf(0, 12) + 5;
+    const answer = Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 203, 0, 113, 7]);
+    const broken = Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 1]); // rdata cut short
+    const head = Buffer.from(msg.subarray(0, 12));
+    head.writeUInt16BE(0x8180, 2);
+    head.writeUInt16BE(1, 6);
+    head.writeUInt16BE(0, 8);
+    head.writeUInt16BE(1, 10);
+    upstream.send(Buffer.concat([head, msg.subarray(12, end), answer, broken]), rinfo.port, rinfo.address);
+  });
+  const gw = await startGateway(t, { upstreams: [{ host: '127.0.0.1', port: upstream.address().port }], matcher: matcherFor([TRACKER]) });
+  t.equal(decodeReply((await udpExchange(gw.port, query('odd.example.org', 'A')))!).rcode, NXDOMAIN, 'blocked: 203.0.113.7 is listed');
+});
+
+t.test('one client cannot hold every TCP connection', async (t) => {
+  const { MAX_TCP_PER_CLIENT } = await import('../../src/dns/server.js');
+  const stub = await new UpstreamStub(CHAIN).start(t);
+  const gw = await startGateway(t, { upstreams: [stub.upstream] });
+  const { tcpConnect } = await import('./harness.js');
+  const held = await Promise.all(Array.from({ length: MAX_TCP_PER_CLIENT + 5 }, () => tcpConnect(gw.port)));
+  t.teardown(() => held.forEach((s) => s.destroy()));
+  await sleep(200);
+  const open = held.filter((s) => !s.destroyed && s.readyState === 'open').length;
+  t.equal(open, MAX_TCP_PER_CLIENT, `only ${MAX_TCP_PER_CLIENT} stay open`);
+  held.slice(0, 5).forEach((s) => s.destroy());
+  await sleep(100);
+  t.ok(await tcpExchange(gw.port, query('fine.example.org', 'A')), 'closing some frees room for the same client');
+});

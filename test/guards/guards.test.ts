@@ -103,6 +103,15 @@ t.test('a warn-mode list enforces and marks the verdict; off turns a list off', 
   t.equal(describe(decide(off, parseQuery('52.95.110.1', 'ip'))).warnings, undefined);
 });
 
+t.test('public resolvers are held: listing 8.8.8.8 would cut off DNS for its users', async (t) => {
+  const m = matcherFor([{ name: 'ips', format: 'text', type: 'ip', body: '8.8.8.8\n1.1.1.1\n9.9.9.9\n2001:4860:4860::8888\n203.0.113.53\n' }], '', undefined, { guard: defaultGuard() });
+  for (const ip of ['8.8.8.8', '1.1.1.1', '9.9.9.9', '2001:4860:4860::8888']) {
+    t.equal(decide(m, parseQuery(ip, 'ip')).verdict, 'allow', ip);
+    t.match(describe(decide(m, parseQuery(ip, 'ip'))).quarantine, { guard: 'warninglist', detail: /public-dns-v[46]/ });
+  }
+  t.equal(decide(m, parseQuery('203.0.113.53', 'ip')).verdict, 'block');
+});
+
 t.test('hashes of empty input are held', async (t) => {
   const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
   const m = matcherFor([{ name: 'h', format: 'text', type: 'sha256', body: `${empty}\n${'a'.repeat(64)}\n` }], '', undefined, { guard: defaultGuard() });
