@@ -111,7 +111,7 @@ export class Forwarder {
    */
   startHealthChecks(intervalMs: number): void {
     const probe = Buffer.from([0, 0, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1]);
-    const query: Query = { id: 0, flags: 0x0100, opcode: 0, name: '', qtype: 2, qclass: 1, questionEnd: probe.length, edns: undefined };
+    const query: Query = { id: 0, flags: 0x0100, opcode: 0, name: '', exactName: '', qtype: 2, qclass: 1, questionEnd: probe.length, edns: undefined };
     this.probeTimer = setInterval(() => {
       const now = Date.now();
       this.upstreams.forEach((upstream, i) => {

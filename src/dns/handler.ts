@@ -184,7 +184,7 @@ export class QueryHandler {
   }
 
   private cacheKeyOf(query: Query): string {
-    return cacheKey(query.name, query.qtype, query.qclass, query.edns?.dnssecOk ?? false, (query.flags & 0x0010) !== 0);
+    return cacheKey(query.exactName, query.qtype, query.qclass, query.edns?.dnssecOk ?? false, (query.flags & 0x0010) !== 0);
   }
 
   /** The upstream's reply (from the cache when it is fresh there), with its records located. */

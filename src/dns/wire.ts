@@ -39,6 +39,11 @@ export interface Query {
   opcode: number;
   /** Lower-cased question name without the final dot; '' for the root. */
   name: string;
+  /**
+   * The name as a key unique to it: `name`, unless a label holds a dot, then the lower-cased
+   * question bytes in hex (so `a.b` as one label and as two never share a cache entry).
+   */
+  exactName: string;
   qtype: number;
   qclass: number;
   /** Offset just past the question: bytes [12, questionEnd) are echoed in replies. */
@@ -84,6 +89,7 @@ export function parseQuery(msg: Uint8Array): QueryParse {
       flags,
       opcode: (flags >> 11) & 0xf,
       name: name.text,
+      exactName: hasDottedLabel(msg, HEADER_BYTES, name.end) ? `#${lowerHex(msg, HEADER_BYTES, name.end)}` : name.text,
       qtype: readUint16(msg, name.end),
       qclass: readUint16(msg, name.end + 2),
       questionEnd,
@@ -132,19 +138,32 @@ export function readName(msg: Uint8Array, offset: number): { text: string; end: 
   return { text: labels.join('.'), end };
 }
 
-/**
- * A label as text, lower-cased. A dot or backslash inside a label is escaped (`\.`, `\\`) as
- * in presentation format: unescaped, the one-label name `a.b` and the two-label `a.b` would be
- * the same text, and one client could have an answer for one cached and served for the other.
- */
 function lowerLabel(msg: Uint8Array, start: number, len: number): string {
   let out = '';
   for (let i = start; i < start + len; i++) {
     const c = msg[i]!;
-    if (c === 46 || c === 92) out += '\\';
     out += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
   }
   return out;
+}
+
+/**
+ * Whether any label holds a dot: then `name` (labels joined by dots, which is what matching
+ * uses, so `bad.example`+`com` is checked as bad.example.com) is not unique to the name, and
+ * anything keyed by it (the answer cache) must use `exactName` instead.
+ */
+function lowerHex(msg: Uint8Array, start: number, end: number): string {
+  let out = '';
+  for (let i = start; i < end; i++) {
+    const c = msg[i]!;
+    out += (c >= 65 && c <= 90 ? c + 32 : c).toString(16).padStart(2, '0');
+  }
+  return out;
+}
+
+function hasDottedLabel(msg: Uint8Array, offset: number, end: number): boolean {
+  for (let i = offset; i < end; i++) if (msg[i] === 46) return true;
+  return false;
 }
 
 /** Walks the records after the question to find the OPT pseudo-record in the additional section. */
