@@ -2,7 +2,7 @@
 // under dnsperf, for three query mixes (all blocked, all allowed, 10% blocked). Prints qps,
 // p99 latency and resident memory of each, and the sluice/Unbound ratios.
 //
-// Usage: npm run build && node bench/dns.mjs [--size 1000000] [--seconds 10]
+// Usage: npm run build && node bench/dns.mjs [--size 1000000] [--seconds 10] [--workers 1]
 // Needs dnsperf and unbound (Debian packages). Everything listens on 127.0.0.1 only.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
@@ -18,6 +18,7 @@ const arg = (name, fallback) => {
 };
 const SIZE = arg('size', 1_000_000);
 const SECONDS = arg('seconds', 10);
+const WORKERS = arg('workers', 1);
 const ALLOWED_NAMES = 2000;
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-dns-'));
@@ -105,7 +106,7 @@ const httpPort = await freePort();
 writeFileSync(join(dir, 'sluice.yaml'), [
   `data_dir: ${join(dir, 'data')}`,
   'log: { level: warn }',
-  `dns: { listen: ["127.0.0.1:${sluicePort}"], upstream: ["127.0.0.1:${upstreamPort}"], block_response: nxdomain }`,
+  `dns: { listen: ["127.0.0.1:${sluicePort}"], upstream: ["127.0.0.1:${upstreamPort}"], block_response: nxdomain, workers: ${WORKERS} }`,
   `http: { listen: "127.0.0.1:${httpPort}" }`,
   'guards: { max_change: 0 }',
   'warninglists: { tranco10k: off, majestic_million: off, cisco_top1000: off }',
@@ -157,7 +158,9 @@ for (const [name] of Object.entries(mixes)) {
     `${name.padEnd(12)} sluice ${fmt(s.qps).padStart(8)} qps p99 ${fmt(s.p99, 2)} ms (lost ${s.lost}) | unbound ${fmt(u.qps).padStart(8)} qps p99 ${fmt(u.p99, 2)} ms (lost ${u.lost}) | qps ratio ${fmt(s.qps / u.qps, 2)}`,
   );
 }
-const sMem = rssMiB(sluice.pid);
+// With DNS workers, the gateway is the main process and its workers together.
+const workerPids = WORKERS > 1 ? execFileSync('pgrep', ['-P', String(sluice.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number) : [];
+const sMem = [sluice.pid, ...workerPids].reduce((sum, pid) => sum + rssMiB(pid), 0);
 const uMem = rssMiB(unbound.pid);
 console.log(`memory (RSS): sluice ${fmt(sMem)} MiB, unbound ${fmt(uMem)} MiB, ratio ${fmt(sMem / uMem, 2)} (target <= 0.33)`);
 console.log(`qps ratios sluice/unbound: ${rows.map((r) => `${r.name} ${fmt(r.s.qps / r.u.qps, 2)}`).join(', ')} (target >= 0.95)`);
