@@ -9,6 +9,8 @@ export const USAGE = `usage:
                    [--min-score N] [--feed NAME]  print a list as firewalls pull it
   sluice export    --config FILE --list NAME [--page N]
                                                  print a named list (edl:) as /edl/NAME serves it
+  sluice correlate --config FILE [--format text|json] [--blocks-only] LOGFILE…
+                                                 indicators of the set seen in logs (retro-hunt)
 
   sluice --version
 

@@ -24,6 +24,11 @@ export async function correlateCommand(args: string[]): Promise<number> {
   await store.close();
   if (!image) throw new SluiceError('SLUICE_ERR_NOT_READY', `${config.data_dir}: no indicator set saved yet; run sluice sync --once first`);
   const matcher = new Matcher(imageToSet(image));
+  // Piped into head or less: a closed pipe ends the hunt quietly, not with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
 
   let total = 0;
   const started = Date.now();

@@ -16,9 +16,26 @@ export function redactedConfig(config: Config): unknown {
     redis: { ...config.redis, url: config.redis.url.replace(/\/\/[^@/]*@/, '//[redacted]@') },
     feeds: config.feeds.map((f) => ({
       ...f,
-      url: f.url.replace(/\/\/[^@/]*@/, '//[redacted]@').replace(/([?&][^=]+=)[^&]*/g, '$1[redacted]'),
+      url: redactUrl(f.url),
       headers: Object.fromEntries(Object.keys(f.headers).map((k) => [k, '[redacted]'])),
     })),
     http: { ...config.http, tokens: config.http.tokens.map((t) => ({ ...t, ...(t.token ? { token: '[redacted]' } : {}) })) },
+    events: {
+      ...config.events,
+      ...(config.events.webhook
+        ? {
+            webhook: {
+              ...config.events.webhook,
+              url: redactUrl(config.events.webhook.url),
+              headers: Object.fromEntries(Object.keys(config.events.webhook.headers).map((k) => [k, '[redacted]'])),
+            },
+          }
+        : {}),
+    },
   };
+}
+
+/** A URL without its user info and query values, which may hold keys. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//[redacted]@').replace(/([?&][^=]+=)[^&]*/g, '$1[redacted]');
 }

@@ -8,6 +8,8 @@ import type { AddressSet } from '../match/cidr/address-set.js';
 export type Scope = 'verdict' | 'read' | 'admin';
 
 const RANK: Record<Scope, number> = { verdict: 1, read: 2, admin: 3 };
+/** Shortest secret accepted, from the config or the environment. */
+const MIN_TOKEN_LENGTH = 16;
 
 /** A configured token, its secret already read from the config or the environment. */
 export interface TokenGrant {
@@ -116,6 +118,11 @@ export function resolveTokens(
     const secret = t.token ?? env[t.token_env!];
     if (!secret) {
       warn(`token ${t.name}: environment variable ${t.token_env} is not set; this token is disabled`);
+      continue;
+    }
+    // The same floor as a token written in the config: a short secret is guessable.
+    if (secret.length < MIN_TOKEN_LENGTH) {
+      warn(`token ${t.name}: the value of ${t.token_env} is shorter than ${MIN_TOKEN_LENGTH} characters; this token is disabled`);
       continue;
     }
     out.push({ name: t.name, secret, scopes: t.scopes, ...(t.tlp ? { tlp: t.tlp } : {}) });

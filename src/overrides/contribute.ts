@@ -8,7 +8,7 @@ export function overrideContributions(entries: readonly Override[], now: number)
   const allowlists: AllowContribution[] = [];
   for (const entry of entries) {
     if (entry.action === 'block') {
-      blocks.value(entry.value, undefined, entry.type, { tags: ['manual'] });
+      blocks.value(entry.value, undefined, entry.type, { tags: ['manual'], firstSeen: entry.created });
       continue;
     }
     const report = new ParseReport();

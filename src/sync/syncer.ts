@@ -20,6 +20,8 @@ import { Publisher } from './publisher.js';
 const FETCH_CONCURRENCY = 4;
 /** Updates that land within this window are folded into one new set version. */
 const REBUILD_DEBOUNCE_MS = 250;
+/** First retry of a feed whose update failed; doubled per further failure, up to its interval. */
+const RETRY_FAILED_MS = 30_000;
 /** How often allowlist files are checked for edits. */
 const ALLOWLIST_CHECK_MS = 15_000;
 
@@ -297,8 +299,19 @@ export class Syncer {
     state.timer = setTimeout(async () => {
       if (await this.runFeed(state)) this.requestRebuild();
       this.schedule(state);
-    }, state.config.interval);
+    }, this.nextDelay(state));
     state.timer.unref();
+  }
+
+  /**
+   * A failing feed is tried again sooner than its interval: 30 s, doubling with each failure,
+   * up to the interval. A gateway that booted before its uplink then picks its feeds up
+   * within a minute of the network coming back, not an hour later.
+   */
+  private nextDelay(state: FeedState): number {
+    const failures = state.status.consecutiveFailures;
+    if (failures === 0) return state.config.interval;
+    return Math.min(state.config.interval, RETRY_FAILED_MS * 2 ** Math.min(failures - 1, 20));
   }
 
   /**

@@ -76,5 +76,8 @@ t.test('PUB-043: queries keep their latency while a 200k set is rebuilt every fe
   t.same(wrong, [], 'listed names were blocked and others forwarded in every version');
   latencies.sort((a, b) => a - b);
   const p99 = latencies[Math.floor(latencies.length * 0.99)]!;
-  t.ok(p99 < 100, `p99 latency ${p99.toFixed(1)} ms stays far below a rebuild's duration`);
+  // A rebuild of 200k names takes seconds; answered from the syncer thread it must never
+  // stall queries for that long. The bound leaves room for a busy machine (the suite runs two
+  // test files at once on two cores); a stall behind a rebuild would be several seconds.
+  t.ok(p99 < 1500, `p99 latency ${p99.toFixed(1)} ms stays far below a rebuild's duration`);
 });

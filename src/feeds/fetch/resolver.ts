@@ -25,7 +25,7 @@ export const feedLookup: LookupFunction = (hostname, options, callback) => {
   void resolveBoth(r, hostname, want.family).then(
     (addresses) => {
       if (addresses.length === 0) {
-        const err = Object.assign(new Error(`${hostname}: no address from the feed resolvers`), { code: 'ENOTFOUND' });
+        const err = Object.assign(new Error(`${hostname}: no address from the feed resolvers ${r.getServers().join(', ')} (dns.upstream)`), { code: 'ENOTFOUND' });
         return callback(err, '', 0);
       }
       if (want.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
