@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parseHostPort } from '../config/units.js';
 import { SluiceError } from '../errors.js';
 import { buildDnsStack } from '../dns/stack.js';
@@ -174,7 +175,16 @@ function taxiiSettings(config: Config): TaxiiSettings {
   const wanted = config.taxii_server.collections;
   const lists = config.edl.filter((l) => wanted.length === 0 || wanted.includes(l.name));
   const collections = lists.length
-    ? lists.map((l) => ({ id: l.name, title: l.name, kinds: l.types, minScore: l.min_score, feeds: l.feeds, tags: l.tags }))
-    : [{ id: 'all', title: 'every enforced indicator', kinds: ['ip', 'domain', 'url', 'hash'] as ListKind[], feeds: [], tags: [] }];
+    ? lists.map((l) => ({ id: collectionId(l.name), title: l.name, kinds: l.types, minScore: l.min_score, feeds: l.feeds, tags: l.tags }))
+    : [{ id: collectionId('all'), title: 'every enforced indicator', kinds: ['ip', 'domain', 'url', 'hash'] as ListKind[], feeds: [], tags: [] }];
   return { title: config.taxii_server.title, collections };
+}
+
+/** TAXII collection ids are UUIDs: a stable one per list name (UUIDv5-shaped). */
+function collectionId(name: string): string {
+  const h = createHash('sha1').update(`sluice-collection:${name}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }

@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { SluiceError, BadRequestError } from '../../errors.js';
 import { selectEntries, type ListKind } from '../../edl/select.js';
 import type { Matcher } from '../../match/matcher.js';
-import { markingObjects, toStix, type SharedIndicator } from '../../sharing/stix-export.js';
+import { toStix, type SharedIndicator } from '../../sharing/stix-export.js';
 import { mayShare } from '../../sharing/tlp.js';
 import { callerOf } from '../auth.js';
 import type { HttpDeps } from '../context.js';
@@ -77,7 +77,9 @@ export function taxiiRoutes(deps: HttpDeps, settings: TaxiiSettings): Hono {
       headers['X-TAXII-Date-Added-First'] = page[0]!.added;
       headers['X-TAXII-Date-Added-Last'] = page.at(-1)!.added;
     }
-    const objects = page.length ? [...markingObjects(page.map((s) => s.tlp)), ...page.map((s) => s.object)] : [];
+    // Only indicators, so `limit` counts what a client asked for; their TLP markings are the
+    // fixed TLP 2.0 ids every consumer knows.
+    const objects = page.map((s) => s.object);
     const envelope: { more: boolean; next?: string; objects?: object[] } = { more };
     if (more) envelope.next = Buffer.from(JSON.stringify([page.at(-1)!.added, page.at(-1)!.object.id])).toString('base64url');
     if (objects.length) envelope.objects = objects;
