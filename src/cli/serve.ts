@@ -20,32 +20,42 @@ import { MatcherHolder } from '../match/holder.js';
 import { Matcher } from '../match/matcher.js';
 import { Metrics } from '../metrics/registry.js';
 import { SyncerHost } from '../sync/host.js';
+import { RedisFollower } from '../sync/follower.js';
+import type { RedisStore } from '../store/redis/index.js';
+import type { CompiledSet } from '../match/compiled-set.js';
+import { UsageError } from '../errors.js';
 import type { Config } from '../config/load.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
 import { loadRuntimeConfig, openStore, redactedConfig } from './runtime.js';
 
 const LOOPBACK = ['127.0.0.0/8', '::1/128'];
 
+/** all: one process does everything; syncer: fetches and writes versions; gateway: serves them. */
+export type Role = 'all' | 'syncer' | 'gateway';
+
 /** A running gateway, for tests and for the signal handlers. */
 export interface Gateway {
   dnsPorts: number[];
   httpPort: number;
   holder: MatcherHolder;
-  syncer: SyncerHost;
+  syncer?: SyncerHost;
   ready: Promise<void>;
   stop(): Promise<void>;
 }
 
 /** `sluice serve`: DNS, HTTP and the syncer in one process, until SIGINT or SIGTERM. */
 export async function serveCommand(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs('serve', args, CONFIG_OPTION);
+  const { values } = parseCommandArgs('serve', args, { ...CONFIG_OPTION, role: { type: 'string', default: 'all' } });
+  const role = values.role as string;
+  if (role !== 'all' && role !== 'syncer' && role !== 'gateway') throw new UsageError(`sluice serve: --role is all, syncer or gateway, not ${role}`);
   const { config, logger } = loadRuntimeConfig(values.config);
+  if (role !== 'all' && config.store !== 'redis') throw new UsageError(`sluice serve: --role ${role} needs store: redis (gateways and syncers share versions there)`);
   logger.info({ config: redactedConfig(config) }, 'starting sluice');
   if (config.dns.listen.length && config.dns.allow_clients.some((c) => /^(0\.0\.0\.0|::)\/0$/.test(c))) {
     logger.warn({ allow_clients: config.dns.allow_clients }, 'dns.allow_clients admits every address: an open resolver can be abused for amplification attacks');
   }
 
-  const gateway = await startGateway(config, logger);
+  const gateway = await startGateway(config, logger, role);
   logger.info({ dns: gateway.dnsPorts, http: gateway.httpPort }, 'listening');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -68,10 +78,11 @@ export async function serveCommand(args: string[]): Promise<number> {
  *
  * The syncer has a thread of its own so that building a large set never delays an answer.
  */
-export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
+export async function startGateway(config: Config, logger: Logger, role: Role = 'all'): Promise<Gateway> {
   const metrics = new Metrics({ processMetrics: true, part: 'gateway' });
   const holder = new MatcherHolder();
-  openStore(config); // refuses a store this version lacks before anything starts
+  // A syncer answers no DNS: it fetches and writes versions for the gateways.
+  if (role === 'syncer') config = { ...config, dns: { ...config.dns, listen: [] } };
   // Can refuse the config; opens nothing yet (sinks connect on their first send).
   const events = createEventBus(
     config.events,
@@ -95,15 +106,15 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
         logger: logger.child({ component: 'dns' }),
         ...(events ? { onHit: (hit: DnsHit) => events.emit(dnsHitEvent(hit)) } : {}),
       });
-  const syncer = new SyncerHost({
-    config,
-    logger: logger.child({ component: 'sync' }),
-    onSet: (set) => {
-      holder.swap(new Matcher(set));
-      metrics.setLoaded(set.meta.version, set.meta.counts);
-      pool?.broadcast(set);
-    },
-  });
+  const onSet = (set: CompiledSet) => {
+    holder.swap(new Matcher(set));
+    metrics.setLoaded(set.meta.version, set.meta.counts);
+    pool?.broadcast(set);
+  };
+  // A gateway of a scale-out follows the versions in Redis; every other role runs the syncer.
+  const follower = role === 'gateway' ? new RedisFollower(openStore(config) as RedisStore, onSet, logger.child({ component: 'store' })) : undefined;
+  const syncer = follower ? undefined : new SyncerHost({ config, logger: logger.child({ component: 'sync' }), onSet });
+  const source = (follower ?? syncer)!;
   const httpLogger = logger.child({ component: 'http' });
   const grants = resolveTokens(config.http.tokens, process.env, (message) => httpLogger.warn(message));
   const http = buildApp({
@@ -114,14 +125,19 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     verdictAuth: config.http.verdict_auth,
     edl: config.edl,
     decay: decayModels(config),
-    feedStatus: () => syncer.status(),
-    admin: {
-      syncFeed: (name) => syncer.syncFeed(name),
-      acceptFeed: (name) => syncer.acceptFeed(name),
-      overrides: new OverrideAdmin(new OverrideFile(config.data_dir), () => syncer.reloadOverrides(), httpLogger),
-    },
-    moreMetrics: () => syncer.metricsText(),
+    ...(syncer
+      ? {
+          feedStatus: () => syncer.status(),
+          admin: {
+            syncFeed: (name: string) => syncer.syncFeed(name),
+            acceptFeed: (name: string) => syncer.acceptFeed(name),
+            overrides: new OverrideAdmin(new OverrideFile(config.data_dir), () => syncer.reloadOverrides(), httpLogger),
+          },
+          moreMetrics: () => syncer.metricsText(),
+        }
+      : {}),
     ...(config.taxii_server.enabled ? { taxii: taxiiSettings(config) } : {}),
+    ...(follower ? { storeDegraded: () => follower.degraded } : {}),
     ...(events ? { onHit: (hit: ForwardAuthHit) => events.emit(httpHitEvent(hit)) } : {}),
     forwardAuth: {
       check: config.forward_auth.check,
@@ -134,7 +150,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   let dnsPorts: number[] = [];
   try {
     // The saved set is published before any socket opens, so no query sees an empty gateway.
-    await syncer.loadLocal();
+    await source.loadLocal();
     if (pool) dnsPorts = config.dns.listen.length ? await pool.start() : [];
     else {
       await dnsStack!.server.listen(config.dns.listen.map((l) => parseHostPort(l)!));
@@ -145,20 +161,20 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   } catch (err) {
     await dnsStack?.close();
     await pool?.stop();
-    await syncer.stop();
+    await source.stop();
     await events?.close(1000);
     throw new SluiceError('SLUICE_ERR_LISTEN', `cannot listen: ${(err as Error).message}`, { cause: err });
   }
 
-  const ready = syncer.run();
+  const ready = source.run();
   return {
     dnsPorts,
     httpPort: httpServer.port,
     holder,
-    syncer,
+    ...(syncer ? { syncer } : {}),
     ready,
     async stop() {
-      await syncer.stop();
+      await source.stop();
       await dnsStack?.close();
       await pool?.stop();
       if (httpServer) await stopHttp(httpServer.server);

@@ -52,6 +52,8 @@ export interface HttpDeps {
    * summed into one text, in place of this registry's own.
    */
   gatewayMetrics?: () => Promise<string>;
+  /** A scale-out gateway: whether the shared store is unreachable (shown by /readyz). */
+  storeDegraded?: () => boolean;
   /** The read-only TAXII server, when `taxii_server.enabled`. */
   taxii?: TaxiiSettings;
   /** Named lists (`edl:`), served at /edl/{name}. */

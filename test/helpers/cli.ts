@@ -25,8 +25,8 @@ export interface Served {
 }
 
 /** Starts `sluice serve` and waits for its "listening" log line, which names the bound ports. */
-export function serve(config: string, timeoutMs = 20_000): Promise<Served> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function serve(config: string, timeoutMs = 20_000, args: string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', config, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -12,6 +12,8 @@ export function healthRoutes(deps: HttpDeps): Hono {
       ready: matcher !== undefined,
       version: matcher?.version ?? null,
       feeds: feeds ? countBy(feeds.map((f) => f.state)) : undefined,
+      // A gateway that lost its store still serves the version it holds: ready, but degraded.
+      ...(deps.storeDegraded ? { degraded: deps.storeDegraded() } : {}),
     };
     return c.json(detail, matcher ? 200 : 503);
   });

@@ -1,0 +1,176 @@
+import { Redis } from 'ioredis';
+import { StoreError } from '../../errors.js';
+import type { SetImage, SetStore } from '../types.js';
+
+/** Versions kept after a newer one is current: gateways still loading one can finish. */
+const KEEP_VERSIONS = 3;
+/** Gateways also poll, so a missed announcement costs this long at most. */
+const POLL_MS = 2_000;
+
+/** Becomes current only if newer than what is current: a slow writer cannot go backwards. */
+const SET_CURRENT = `
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > cur then
+  redis.call('SET', KEYS[1], ARGV[1])
+  redis.call('PUBLISH', KEYS[2], ARGV[1])
+  return 1
+end
+return 0`;
+
+/**
+ * Set versions in Redis, shared by every gateway. Layout under `prefix`:
+ *
+ *   version              counter handing out version ids (INCR)
+ *   current              the version gateways serve
+ *   versions             sorted set of stored version ids
+ *   set:V:meta           JSON: the set's metadata and the names of its sections
+ *   set:V:SECTION        one typed array of the compiled set, as raw bytes
+ *   channel versions     a new current version is announced here
+ *
+ * A version is written completely (in one MULTI) before `current` points at it, and old
+ * versions are deleted once KEEP_VERSIONS newer ones exist. Commands fail at once while Redis
+ * is unreachable (no offline queue), so callers keep serving what they have.
+ */
+export class RedisStore implements SetStore {
+  private readonly redis: Redis;
+  private subscriber: Redis | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private lastWritten = 0;
+
+  constructor(
+    url: string,
+    private readonly prefix: string,
+  ) {
+    this.redis = new Redis(url, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    // Errors surface on the commands that fail; the connection retries on its own.
+    this.redis.on('error', () => undefined);
+  }
+
+  private key(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+
+  /** Resolves once connected (or rejects after `timeoutMs`), so a start can report Redis down. */
+  async ready(timeoutMs = 5_000): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new StoreError(`redis at ${this.redis.options.host}:${this.redis.options.port} is not reachable`)), timeoutMs);
+      this.redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async nextVersion(): Promise<number> {
+    return this.run('nextVersion', async () => {
+      let v = await this.redis.incr(this.key('version'));
+      // A Redis that lost its data (restarted without persistence) starts counting again;
+      // gateways ignore versions older than theirs, so continue after the last one written.
+      if (v <= this.lastWritten) {
+        v = this.lastWritten + 1;
+        await this.redis.set(this.key('version'), v);
+      }
+      return v;
+    });
+  }
+
+  async save(image: SetImage): Promise<void> {
+    const v = image.meta.version;
+    await this.run('save', async () => {
+      const multi = this.redis.multi();
+      multi.set(this.key(`set:${v}:meta`), JSON.stringify({ meta: image.meta, sections: Object.keys(image.sections) }));
+      for (const [name, bytes] of Object.entries(image.sections)) {
+        multi.set(this.key(`set:${v}:${name}`), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      }
+      multi.zadd(this.key('versions'), v, String(v));
+      await multi.exec();
+      await this.redis.eval(SET_CURRENT, 2, this.key('current'), this.key('versions'), String(v));
+      this.lastWritten = Math.max(this.lastWritten, v);
+      await this.prune(v);
+    });
+  }
+
+  private async prune(current: number): Promise<void> {
+    const old = await this.redis.zrangebyscore(this.key('versions'), '-inf', `(${current - KEEP_VERSIONS + 1}`);
+    for (const v of old) {
+      const meta = await this.redis.get(this.key(`set:${v}:meta`));
+      const names = meta ? (JSON.parse(meta) as { sections: string[] }).sections : [];
+      await this.redis.del(this.key(`set:${v}:meta`), ...names.map((n) => this.key(`set:${v}:${n}`)));
+      await this.redis.zrem(this.key('versions'), v);
+    }
+  }
+
+  async currentVersion(): Promise<number | undefined> {
+    const v = await this.run('current', () => this.redis.get(this.key('current')));
+    return v === null ? undefined : Number(v);
+  }
+
+  async loadLatest(): Promise<SetImage | undefined> {
+    const v = await this.currentVersion();
+    return v === undefined ? undefined : this.load(v);
+  }
+
+  async load(v: number): Promise<SetImage | undefined> {
+    return this.run('load', async () => {
+      const metaText = await this.redis.get(this.key(`set:${v}:meta`));
+      if (!metaText) return undefined;
+      const { meta, sections: names } = JSON.parse(metaText) as { meta: SetImage['meta']; sections: string[] };
+      const buffers = names.length ? await this.redis.mgetBuffer(...names.map((n) => this.key(`set:${v}:${n}`))) : [];
+      const sections: Record<string, Uint8Array> = {};
+      for (const [i, name] of names.entries()) {
+        const b = buffers[i];
+        if (!b) return undefined; // pruned while we read: the next announcement brings a newer one
+        // A copy in fresh memory, aligned for the typed-array views the codec makes.
+        const copy = new Uint8Array(new ArrayBuffer(b.length));
+        copy.set(b);
+        sections[name] = copy;
+      }
+      return { meta, sections };
+    });
+  }
+
+  /**
+   * Calls `onVersion` with each new current version: announced over pub/sub, and polled every
+   * few seconds so a missed message, or an outage, costs seconds, not correctness.
+   */
+  watch(onVersion: (version: number) => void, onError: (err: Error) => void): void {
+    let last = 0;
+    const seen = (v: number) => {
+      if (v > last) {
+        last = v;
+        onVersion(v);
+      }
+    };
+    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true });
+    this.subscriber.on('error', () => undefined);
+    void this.subscriber.subscribe(this.key('versions')).catch(() => undefined);
+    this.subscriber.on('message', (_channel, message) => seen(Number(message)));
+    const poll = () =>
+      this.currentVersion().then(
+        (v) => v !== undefined && seen(v),
+        (err: Error) => onError(err),
+      );
+    void poll();
+    this.pollTimer = setInterval(poll, POLL_MS);
+    this.pollTimer.unref();
+  }
+
+  get connected(): boolean {
+    return this.redis.status === 'ready';
+  }
+
+  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new StoreError(`redis ${what}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.pollTimer);
+    this.subscriber?.disconnect();
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,84 @@
+// Scale-out on a real Redis (a redis-server this test starts on a free loopback port): one
+// syncer writes versions, two gateways serve them, a change reaches both within a second,
+// and a gateway that loses Redis keeps answering from the version it holds.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DnsStub } from '../helpers/dns-stub.js';
+import { dig, serve, type Served } from '../helpers/cli.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const blocks = async (gw: Served, name: string) => (await dig(gw.dnsPort, ['+tries=1', '+time=1', name, 'A'])).includes('sluice.invalid');
+
+t.test('one syncer, two gateways, one Redis', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
+  const redisPort = await freePort();
+  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  t.teardown(() => void redis.kill('SIGKILL'));
+  await sleep(300);
+  const upstream = new DnsStub({ 'ok.example.net': { A: '192.0.2.10' } });
+  await upstream.start();
+  t.teardown(() => upstream.stop());
+
+  writeFileSync(join(dir, 'list.txt'), 'first.example.org\n');
+  writeFileSync(
+    join(dir, 'sluice.yaml'),
+    [
+      'data_dir: ./data',
+      'store: redis',
+      `redis: { url: "redis://127.0.0.1:${redisPort}/0", prefix: "sluice-test:" }`,
+      `dns: { listen: ["127.0.0.1:0"], upstream: ["127.0.0.1:${upstream.port}"] }`,
+      'http: { listen: "127.0.0.1:0" }',
+      'feeds:',
+      '  - { name: local, url: ./list.txt, format: text, interval: 1s }',
+    ].join('\n'),
+  );
+  const config = join(dir, 'sluice.yaml');
+  const syncer = await serve(config, 20_000, ['--role', 'syncer']);
+  t.teardown(syncer.stop);
+  t.same(syncer.dnsPort, undefined, 'a syncer answers no DNS');
+  const gateways = [await serve(config, 20_000, ['--role', 'gateway']), await serve(config, 20_000, ['--role', 'gateway'])];
+  for (const gw of gateways) t.teardown(gw.stop);
+
+  for (let i = 0; i < 100 && !(await Promise.all(gateways.map((g) => blocks(g, 'first.example.org')))).every(Boolean); i++) await sleep(100);
+  t.same(await Promise.all(gateways.map((g) => blocks(g, 'www.first.example.org'))), [true, true], 'both gateways serve the set the syncer wrote');
+
+  // A change: measured from the moment the syncer has published it to both gateways blocking.
+  const version = async () => ((await (await fetch(`http://127.0.0.1:${syncer.httpPort}/readyz`)).json()) as { version: number }).version;
+  const before = await version();
+  writeFileSync(join(dir, 'list.tmp'), 'first.example.org\nsecond.example.org\n');
+  renameSync(join(dir, 'list.tmp'), join(dir, 'list.txt'));
+  for (let i = 0; i < 200 && (await version()) === before; i++) await sleep(20);
+  const written = performance.now();
+  t.ok((await version()) > before, 'the syncer wrote a new version');
+  let delay = Infinity;
+  for (let i = 0; i < 100; i++) {
+    if ((await Promise.all(gateways.map((g) => blocks(g, 'second.example.org')))).every(Boolean)) {
+      delay = performance.now() - written;
+      break;
+    }
+    await sleep(20);
+  }
+  t.ok(delay < 1000, `both gateways serve the new version ${Math.round(delay)} ms after it was written`);
+
+  // Redis goes away: the gateways keep answering from what they hold, and say so.
+  redis.kill('SIGKILL');
+  await sleep(2500);
+  t.same(await Promise.all(gateways.map((g) => blocks(g, 'second.example.org'))), [true, true], 'blocked names stay blocked without Redis');
+  t.match(await (await dig(gateways[0]!.dnsPort, ['+tries=1', 'ok.example.net', 'A'])), /192\.0\.2\.10/, 'and others still resolve');
+  const ready = (await (await fetch(`http://127.0.0.1:${gateways[0]!.httpPort}/readyz`)).json()) as { ready: boolean; degraded: boolean };
+  t.match(ready, { ready: true, degraded: true }, '/readyz: ready, degraded');
+});
