@@ -276,6 +276,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       url: z.string().default('redis://127.0.0.1:6379/0'),
       prefix: z.string().default('sluice:'),
+      // The syncer lease: a standby syncer takes over at most this long after the leader stops.
+      lease: duration('lease').refine((ms) => ms >= 1000, { message: 'lease must be at least 1s' }).default(10_000),
     })
     .prefault({}),
   log: z

@@ -5,6 +5,8 @@ import { rootLogger, setLogLevel } from '../log.js';
 import { setToImage } from '../match/codec.js';
 import { Metrics } from '../metrics/registry.js';
 import { openStore } from '../store/open.js';
+import { Lease } from '../store/redis/lease.js';
+import { RedisStore } from '../store/redis/index.js';
 import type { FromSyncer, SyncerWorkerData, ToSyncer } from './messages.js';
 import { Syncer } from './syncer.js';
 
@@ -38,6 +40,12 @@ const syncer = new Syncer({
 port.on('message', (message: ToSyncer) => {
   switch (message.type) {
     case 'start':
+      if (store instanceof RedisStore) {
+        // Many syncers may run; one writes. The gateway side need not wait for the lease.
+        send({ type: 'loaded' });
+        void leadThenRun(store);
+        return;
+      }
       void syncer.loadLocal().then(async () => {
         send({ type: 'loaded' });
         await syncer.run();
@@ -66,3 +74,19 @@ port.on('message', (message: ToSyncer) => {
         });
   }
 });
+
+/** Waits for the syncer lease, then syncs; a syncer that loses it stops, and is restarted to wait again. */
+async function leadThenRun(redis: RedisStore): Promise<void> {
+  const log = rootLogger().child({ component: 'sync' });
+  const lease = new Lease(redis.url, redis.prefix, config.redis.lease);
+  redis.leaseId = lease.id;
+  await lease.acquire(() => log.info('another syncer holds the lease; standing by'));
+  log.info({ lease: lease.id }, 'holding the syncer lease: this syncer writes versions');
+  lease.keep(() => {
+    log.error('lost the syncer lease; stopping so another syncer can write');
+    process.exit(1); // ends this thread only; the host starts a new one, which stands by
+  });
+  await syncer.loadLocal();
+  await syncer.run();
+  send({ type: 'ran' });
+}

@@ -47,7 +47,7 @@ export function serve(config: string, timeoutMs = 20_000, args: string[] = []): 
         stderr: () => err,
         stop: () =>
           new Promise((done) => {
-            if (child.exitCode !== null) return done();
+            if (child.exitCode !== null || child.signalCode !== null) return done();
             child.once('exit', () => done());
             child.kill('SIGTERM');
           }),

@@ -7,8 +7,14 @@ const KEEP_VERSIONS = 3;
 /** Gateways also poll, so a missed announcement costs this long at most. */
 const POLL_MS = 2_000;
 
-/** Becomes current only if newer than what is current: a slow writer cannot go backwards. */
+/**
+ * Becomes current only if newer than what is current (a slow writer cannot go backwards) and,
+ * when the writer holds a lease, only while it still does (a paused old leader is fenced off).
+ */
 const SET_CURRENT = `
+if ARGV[2] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[2] then
+  return -1
+end
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > cur then
   redis.call('SET', KEYS[1], ARGV[1])
@@ -36,14 +42,20 @@ export class RedisStore implements SetStore {
   private subscriber: Redis | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private lastWritten = 0;
+  /** Set on a syncer that holds the lease: its writes count only while it does. */
+  leaseId = '';
 
   constructor(
-    url: string,
-    private readonly prefix: string,
+    private readonly connectionUrl: string,
+    readonly prefix: string,
   ) {
-    this.redis = new Redis(url, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.redis = new Redis(connectionUrl, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     // Errors surface on the commands that fail; the connection retries on its own.
     this.redis.on('error', () => undefined);
+  }
+
+  get url(): string {
+    return this.connectionUrl;
   }
 
   private key(name: string): string {
@@ -85,7 +97,8 @@ export class RedisStore implements SetStore {
       }
       multi.zadd(this.key('versions'), v, String(v));
       await multi.exec();
-      await this.redis.eval(SET_CURRENT, 2, this.key('current'), this.key('versions'), String(v));
+      const done = await this.redis.eval(SET_CURRENT, 3, this.key('current'), this.key('versions'), this.key('lease'), String(v), this.leaseId);
+      if (done === -1) throw new Error(`version ${v} not published: this syncer no longer holds the lease`);
       this.lastWritten = Math.max(this.lastWritten, v);
       await this.prune(v);
     });

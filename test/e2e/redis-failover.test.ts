@@ -1,0 +1,85 @@
+// Two syncers on one Redis: one holds the lease and writes; when it dies the other takes over
+// within the lease time, and a writer without the lease is fenced off.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DnsStub } from '../helpers/dns-stub.js';
+import { dig, serve, type Served } from '../helpers/cli.js';
+import { RedisStore } from '../../src/store/redis/index.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const blocks = async (gw: Served, name: string) => (await dig(gw.dnsPort, ['+tries=1', '+time=1', name, 'A'])).includes('sluice.invalid');
+
+t.test('the standby syncer takes over within the lease time; versions only go forward', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-failover-'));
+  const redisPort = await freePort();
+  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  t.teardown(() => void redis.kill('SIGKILL'));
+  await sleep(300);
+  const upstream = new DnsStub({});
+  await upstream.start();
+  t.teardown(() => upstream.stop());
+  writeFileSync(join(dir, 'list.txt'), 'one.example.org\n');
+  const url = `redis://127.0.0.1:${redisPort}/0`;
+  writeFileSync(
+    join(dir, 'sluice.yaml'),
+    [
+      'data_dir: ./data',
+      'store: redis',
+      `redis: { url: "${url}", prefix: "sluice-failover:", lease: 2s }`,
+      `dns: { listen: ["127.0.0.1:0"], upstream: ["127.0.0.1:${upstream.port}"] }`,
+      'http: { listen: "127.0.0.1:0" }',
+      'feeds:',
+      '  - { name: local, url: ./list.txt, format: text, interval: 1s }',
+    ].join('\n'),
+  );
+  const config = join(dir, 'sluice.yaml');
+  const syncers = [await serve(config, 20_000, ['--role', 'syncer']), await serve(config, 20_000, ['--role', 'syncer'])];
+  for (const s of syncers) t.teardown(s.stop);
+  const gateway = await serve(config, 20_000, ['--role', 'gateway']);
+  t.teardown(gateway.stop);
+  for (let i = 0; i < 100 && !(await blocks(gateway, 'one.example.org')); i++) await sleep(100);
+  t.ok(await blocks(gateway, 'one.example.org'), 'a version was written');
+
+  const leaders = () => syncers.filter((s) => s.stderr().includes('holding the syncer lease'));
+  t.equal(leaders().length, 1, 'exactly one syncer holds the lease');
+  const leader = leaders()[0]!;
+  const standby = syncers.find((s) => s !== leader)!;
+  t.match(standby.stderr(), /standing by/);
+
+  const store = new RedisStore(url, 'sluice-failover:');
+  t.teardown(() => store.close());
+  await store.ready();
+  const before = (await store.currentVersion())!;
+
+  leader.child.kill('SIGKILL');
+  const killed = performance.now();
+  writeFileSync(join(dir, 'list.tmp'), 'one.example.org\ntwo.example.org\n');
+  renameSync(join(dir, 'list.tmp'), join(dir, 'list.txt'));
+  for (let i = 0; i < 150 && !(await blocks(gateway, 'two.example.org')); i++) await sleep(50);
+  const tookOver = performance.now() - killed;
+  t.ok(await blocks(gateway, 'two.example.org'), 'the change was published by the standby');
+  t.match(standby.stderr(), /holding the syncer lease/);
+  // Lease 2 s, then one feed interval (1 s) and a rebuild.
+  t.ok(tookOver < 2000 + 1000 + 2000, `taken over and published ${Math.round(tookOver)} ms after the leader died`);
+  const after = (await store.currentVersion())!;
+  t.ok(after > before, `versions only go forward (${before} to ${after})`);
+
+  // A writer that does not hold the lease cannot make its version current.
+  store.leaseId = 'a-stale-leader';
+  const image = (await store.load(after))!;
+  await t.rejects(store.save({ ...image, meta: { ...image.meta, version: after + 100 } }), /no longer holds the lease/);
+  t.equal(await store.currentVersion(), after, 'current is unchanged');
+});
