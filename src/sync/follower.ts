@@ -11,6 +11,7 @@ import type { RedisStore } from '../store/redis/index.js';
 export class RedisFollower {
   private loading: Promise<void> = Promise.resolve();
   private current = 0;
+  private createdAt = 0;
   degraded = false;
 
   constructor(
@@ -35,18 +36,24 @@ export class RedisFollower {
       (v) => {
         this.loading = this.loading.then(() => this.take(v));
       },
+      // Polls report the current version even when unchanged; take() skips those cheaply.
       (err) => this.markDown(err),
     );
     return Promise.resolve();
   }
 
   private async take(v: number | undefined): Promise<void> {
-    if (v === undefined || v <= this.current) return;
+    if (v === undefined || v === this.current) return;
     try {
       const image = await this.store.load(v);
       if (!image) return;
+      // An older id is taken only if it was built later: a Redis that lost its data numbers
+      // versions from 1 again, and those are newer than what this gateway holds.
+      const createdAt = Number(image.meta.createdAt ?? 0);
+      if (v < this.current && createdAt <= this.createdAt) return;
       this.onSet(imageToSet(image));
       this.current = v;
+      this.createdAt = createdAt;
       if (this.degraded) this.logger.info({ version: v }, 'redis is back; caught up');
       this.degraded = false;
     } catch (err) {

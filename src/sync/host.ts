@@ -109,6 +109,8 @@ export class SyncerHost {
     });
     worker.on('error', (err) => this.opts.logger.error({ err }, 'syncer thread failed'));
     worker.on('exit', (code) => {
+      // A stop while no thread runs (between a death and its restart) must not wait for one.
+      if (this.worker === worker) this.worker = undefined;
       for (const resolve of this.pending.values()) resolve(undefined);
       this.pending.clear();
       markLoaded();

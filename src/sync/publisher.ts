@@ -17,7 +17,10 @@ import { compileSet } from '../match/compile.js';
 import type { CompiledSet } from '../match/compiled-set.js';
 import { Matcher } from '../match/matcher.js';
 import type { Metrics } from '../metrics/registry.js';
-import type { SetStore } from '../store/types.js';
+import type { SetImage, SetStore } from '../store/types.js';
+
+/** How often a version the store refused is offered again. */
+const SAVE_RETRY_MS = 3_000;
 
 export interface PublisherOptions {
   config: Config;
@@ -44,6 +47,9 @@ export class Publisher {
   private readonly allowlists = new Map<string, AllowContribution>();
   private readonly warned = new Map<string, string>();
   private readonly guard: EntryGuard;
+  private lastVersion = 0;
+  private pending: SetImage | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: PublisherOptions) {
     this.guard = guardFromSettings(opts.config);
@@ -87,7 +93,7 @@ export class Publisher {
     if (feeds.length === 0 && manualAllows.length === 0 && this.opts.config.feeds.length > 0) return undefined;
     const started = performance.now();
     const allowlists = [...(await this.readAllowlists()), ...manualAllows];
-    const version = await this.opts.store.nextVersion();
+    const version = await this.versionFor();
     const { set, expired, held } = buildIndicatorSet({
       version,
       now: Math.floor((this.opts.now?.() ?? Date.now()) / 1000),
@@ -109,13 +115,54 @@ export class Publisher {
     return version;
   }
 
-  private async persist(set: CompiledSet): Promise<void> {
+  /**
+   * The next version id from the store; while the store is unreachable, one past the last
+   * version made here, so fetching and serving go on (the store catches up when it returns).
+   */
+  private async versionFor(): Promise<number> {
     try {
-      await this.opts.store.save(setToImage(set));
+      this.lastVersion = Math.max(this.lastVersion + 1, await this.opts.store.nextVersion());
+    } catch (err) {
+      this.lastVersion++;
+      this.opts.logger.warn({ err: (err as Error).message, version: this.lastVersion }, 'store unreachable; numbering this version locally');
+    }
+    return this.lastVersion;
+  }
+
+  private async persist(set: CompiledSet): Promise<void> {
+    const image = setToImage(set);
+    try {
+      await this.opts.store.save(image);
+      this.pending = undefined;
     } catch (err) {
       this.opts.metrics.storeErrors.inc({ operation: 'save' });
-      this.opts.logger.error({ err }, 'cannot persist the new set; it is served from memory');
+      this.opts.logger.error({ err: (err as Error).message }, 'cannot persist the new set; it is served from memory and saved again until the store takes it');
+      // A copy: the set's own memory goes to the gateway thread next.
+      const sections = Object.fromEntries(Object.entries(image.sections).map(([k, v]) => [k, v.slice()]));
+      this.pending = { meta: image.meta, sections };
+      this.retryPending();
     }
+  }
+
+  /** Saves the newest unsaved version every few seconds until the store takes it. */
+  private retryPending(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setInterval(() => {
+      const image = this.pending;
+      if (!image) {
+        clearInterval(this.retryTimer);
+        this.retryTimer = undefined;
+        return;
+      }
+      this.opts.store.save(image).then(
+        () => {
+          if (this.pending === image) this.pending = undefined;
+          this.opts.logger.info({ version: image.meta.version }, 'store is back; the set is saved');
+        },
+        () => undefined,
+      );
+    }, SAVE_RETRY_MS);
+    this.retryTimer.unref();
   }
 
   /** Every configured allowlist; one that cannot be read keeps its last good content. */

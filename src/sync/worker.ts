@@ -65,6 +65,7 @@ port.on('message', (message: ToSyncer) => {
       void metrics.registry.metrics().then((value) => send({ type: 'reply', id: message.id, value }));
       return;
     case 'stop':
+      heldLease?.stop();
       void syncer
         .stop()
         .then(() => Promise.all([closeHttp(), store.close()]))
@@ -75,10 +76,14 @@ port.on('message', (message: ToSyncer) => {
   }
 });
 
+/** The lease this thread holds or waits for; stopped with the thread. */
+let heldLease: Lease | undefined;
+
 /** Waits for the syncer lease, then syncs; a syncer that loses it stops, and is restarted to wait again. */
 async function leadThenRun(redis: RedisStore): Promise<void> {
   const log = rootLogger().child({ component: 'sync' });
   const lease = new Lease(redis.url, redis.prefix, config.redis.lease);
+  heldLease = lease;
   redis.leaseId = lease.id;
   await lease.acquire(() => log.info('another syncer holds the lease; standing by'));
   log.info({ lease: lease.id }, 'holding the syncer lease: this syncer writes versions');

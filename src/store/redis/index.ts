@@ -150,7 +150,7 @@ export class RedisStore implements SetStore {
   watch(onVersion: (version: number) => void, onError: (err: Error) => void): void {
     let last = 0;
     const seen = (v: number) => {
-      if (v > last) {
+      if (v !== last) {
         last = v;
         onVersion(v);
       }

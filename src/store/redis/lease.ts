@@ -39,7 +39,7 @@ export class Lease {
       if (got === 'OK') return;
       if (!told) onWaiting();
       told = true;
-      await new Promise((r) => setTimeout(r, this.ttlMs / 3));
+      await new Promise((r) => setTimeout(r, this.ttlMs / 3).unref());
     }
   }
 
