@@ -278,8 +278,16 @@ export const configSchema = z.strictObject({
       prefix: z.string().default('sluice:'),
       // The syncer lease: a standby syncer takes over at most this long after the leader stops.
       lease: duration('lease').refine((ms) => ms >= 1000, { message: 'lease must be at least 1s' }).default(10_000),
+      password_env: z.string().optional(), // environment variable holding the Redis password
+      tls: z.strictObject({ ca_file: z.string().optional() }).optional(), // rediss:// or this: TLS
+      // Sentinel: the master's name and sentinel addresses (host:port); url then only gives the db.
+      sentinel: z.strictObject({ name: z.string().min(1), nodes: z.array(z.string()).min(1) }).optional(),
+      // Cluster: seed nodes (host:port); the prefix must hold a {hash tag} so one version's keys share a slot.
+      cluster: z.strictObject({ nodes: z.array(z.string()).min(1) }).optional(),
     })
-    .prefault({}),
+    .prefault({})
+    .refine((r) => !r.cluster || /\{[^}]+\}/.test(r.prefix), { message: 'with cluster, prefix must hold a {hash tag}, such as "{sluice}:"', path: ['prefix'] })
+    .refine((r) => !(r.cluster && r.sentinel), { message: 'give sentinel or cluster, not both', path: ['cluster'] }),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

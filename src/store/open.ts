@@ -5,6 +5,6 @@ import type { SetStore } from './types.js';
 
 /** The store the config names. */
 export function openStore(config: Config): SetStore {
-  if (config.store === 'redis') return new RedisStore(config.redis.url, config.redis.prefix);
+  if (config.store === 'redis') return new RedisStore(config.redis, config.redis.prefix);
   return new MemoryStore(config.data_dir);
 }

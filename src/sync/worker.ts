@@ -82,7 +82,7 @@ let heldLease: Lease | undefined;
 /** Waits for the syncer lease, then syncs; a syncer that loses it stops, and is restarted to wait again. */
 async function leadThenRun(redis: RedisStore): Promise<void> {
   const log = rootLogger().child({ component: 'sync' });
-  const lease = new Lease(redis.url, redis.prefix, config.redis.lease);
+  const lease = new Lease(redis.settings, redis.prefix, config.redis.lease);
   heldLease = lease;
   redis.leaseId = lease.id;
   await lease.acquire(() => log.info('another syncer holds the lease; standing by'));

@@ -59,7 +59,7 @@ t.test('the standby syncer takes over within the lease time; versions only go fo
   const standby = syncers.find((s) => s !== leader)!;
   t.match(standby.stderr(), /standing by/);
 
-  const store = new RedisStore(url, 'sluice-failover:');
+  const store = new RedisStore({ url }, 'sluice-failover:');
   t.teardown(() => store.close());
   await store.ready();
   const before = (await store.currentVersion())!;

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { connectRedis, type RedisSettings } from './connect.js';
 import { StoreError } from '../../errors.js';
 import type { SetImage, SetStore } from '../types.js';
 
@@ -38,24 +39,24 @@ return 0`;
  * is unreachable (no offline queue), so callers keep serving what they have.
  */
 export class RedisStore implements SetStore {
-  private readonly redis: Redis;
-  private subscriber: Redis | undefined;
+  private readonly redis: Redis | Cluster;
+  private subscriber: Redis | Cluster | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private lastWritten = 0;
   /** Set on a syncer that holds the lease: its writes count only while it does. */
   leaseId = '';
 
   constructor(
-    private readonly connectionUrl: string,
+    private readonly connection: RedisSettings,
     readonly prefix: string,
   ) {
-    this.redis = new Redis(connectionUrl, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.redis = connectRedis(connection);
     // Errors surface on the commands that fail; the connection retries on its own.
     this.redis.on('error', () => undefined);
   }
 
-  get url(): string {
-    return this.connectionUrl;
+  get settings(): RedisSettings {
+    return this.connection;
   }
 
   private key(name: string): string {
@@ -66,7 +67,8 @@ export class RedisStore implements SetStore {
   async ready(timeoutMs = 5_000): Promise<void> {
     if (this.redis.status === 'ready') return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new StoreError(`redis at ${this.redis.options.host}:${this.redis.options.port} is not reachable`)), timeoutMs);
+      const where = this.connection.cluster?.nodes.join(', ') ?? this.connection.sentinel?.nodes.join(', ') ?? this.connection.url;
+      const timer = setTimeout(() => reject(new StoreError(`redis at ${where} is not reachable`)), timeoutMs);
       this.redis.once('ready', () => {
         clearTimeout(timer);
         resolve();
@@ -155,9 +157,13 @@ export class RedisStore implements SetStore {
         onVersion(v);
       }
     };
-    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true });
-    this.subscriber.on('error', () => undefined);
-    void this.subscriber.subscribe(this.key('versions')).catch(() => undefined);
+    const subscriber = this.redis.duplicate();
+    this.subscriber = subscriber;
+    subscriber.on('error', () => undefined);
+    // Commands fail while disconnected, so subscribe once connected (ioredis resubscribes after).
+    const subscribe = () => void subscriber.subscribe(this.key('versions')).catch(() => undefined);
+    if (subscriber.status === 'ready') subscribe();
+    else subscriber.once('ready', subscribe);
     this.subscriber.on('message', (_channel, message) => seen(Number(message)));
     const poll = () =>
       this.currentVersion().then(

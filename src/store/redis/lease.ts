@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { connectRedis, type RedisSettings } from './connect.js';
 
 /** Extends the lease only while we still hold it. */
 const RENEW = `
@@ -17,17 +18,17 @@ return 0`;
 export class Lease {
   readonly id = randomUUID();
   readonly key: string;
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(
-    url: string,
+    settings: RedisSettings,
     prefix: string,
     private readonly ttlMs: number,
   ) {
     this.key = `${prefix}lease`;
-    this.redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.redis = connectRedis(settings);
     this.redis.on('error', () => undefined);
   }
 

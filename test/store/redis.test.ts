@@ -1,0 +1,59 @@
+// The Redis store against a redis-server this test starts (with a password): versions are
+// written whole, current never goes backwards, old versions are pruned.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { RedisStore } from '../../src/store/redis/index.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const image = (version: number, fill: number) => ({
+  meta: { version, createdAt: version },
+  sections: { a: new Uint8Array([fill, fill + 1, fill + 2]), b: new Uint8Array(new Float64Array([fill]).buffer) },
+});
+
+t.test('versions in Redis, with a password from the environment', async (t) => {
+  const port = await freePort();
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--requirepass', 'test-redis-secret'], { stdio: 'ignore' });
+  t.teardown(() => void server.kill('SIGKILL'));
+  await sleep(300);
+  process.env.SLUICE_TEST_REDIS_PASSWORD = 'test-redis-secret';
+  const url = `redis://127.0.0.1:${port}/0`;
+
+  const wrong = new RedisStore({ url }, 't:');
+  t.teardown(() => wrong.close());
+  await t.rejects(wrong.nextVersion(), /redis nextVersion/, 'without the password, a clear store error');
+
+  const store = new RedisStore({ url, password_env: 'SLUICE_TEST_REDIS_PASSWORD' }, 't:');
+  t.teardown(() => store.close());
+  await store.ready();
+  t.equal(await store.loadLatest(), undefined, 'nothing yet');
+  for (let v = 1; v <= 5; v++) {
+    t.equal(await store.nextVersion(), v);
+    await store.save(image(v, v * 10));
+  }
+  const latest = (await store.loadLatest())!;
+  t.equal(latest.meta.version, 5);
+  t.same([...latest.sections.a!], [50, 51, 52], 'sections come back byte for byte');
+  t.equal(new Float64Array(latest.sections.b!.buffer)[0], 50, 'aligned for typed-array views');
+  t.equal(await store.load(2), undefined, 'versions older than the last 3 are pruned');
+  t.ok(await store.load(3), 'the last 3 are kept');
+
+  await store.save(image(4, 99));
+  t.equal(await store.currentVersion(), 5, 'a slow writer of an older version does not move current back');
+
+  const seen: number[] = [];
+  store.watch((v) => seen.push(v), () => undefined);
+  await sleep(200);
+  await store.save(image(await store.nextVersion(), 60));
+  await sleep(300);
+  t.same(seen, [5, 6], 'watchers hear the current version, then each new one');
+});
