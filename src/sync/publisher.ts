@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Config } from '../config/load.js';
 import { parseAllowlist, readAllowlistFile } from '../feeds/allowlist.js';
 import { guardFromSettings } from '../guards/index.js';
@@ -48,6 +49,8 @@ export class Publisher {
   private readonly warned = new Map<string, string>();
   private readonly guard: EntryGuard;
   private lastVersion = 0;
+  private servedDigest = '';
+  private servedVersion: number | undefined;
   private pending: SetImage | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
 
@@ -72,6 +75,8 @@ export class Publisher {
     }
     // Kept here for first-seen lookups while cached feeds load, so not handed over.
     const seed = firstSeenIn(set);
+    this.servedDigest = contentDigest(set);
+    this.servedVersion = set.meta.version;
     this.opts.onSet(set, false);
     this.opts.logger.info({ version: set.meta.version, entries: set.meta.entries }, 'serving saved set');
     return seed;
@@ -105,6 +110,15 @@ export class Publisher {
     });
     this.opts.onHeld?.(held);
     const compiled = compileSet(set);
+    // The same content as the version being served (a restart, a feed that failed again, a
+    // rescore that moved no score): no new version, so firewalls' ETags stay put.
+    const digest = contentDigest(compiled);
+    if (digest === this.servedDigest && this.servedVersion !== undefined) {
+      this.opts.logger.debug({ version: this.servedVersion }, 'rebuilt set is unchanged; keeping the current version');
+      return this.servedVersion;
+    }
+    this.servedDigest = digest;
+    this.servedVersion = version;
     // Persisted before it is handed over: the gateway may take the set's memory with it.
     await this.persist(compiled);
     this.opts.onSet(compiled, true);
@@ -231,4 +245,16 @@ export function decayModels(config: Config): DecayModels {
     out[type as keyof DecayModels] = { lifetime: model!.lifetime / 1000, speed: model!.speed };
   }
   return out;
+}
+
+/** A digest of what a set enforces and explains: every section, not the version or its time. */
+function contentDigest(set: CompiledSet): string {
+  const hash = createHash('sha256');
+  const image = setToImage(set);
+  for (const name of Object.keys(image.sections).sort()) {
+    const bytes = image.sections[name]!;
+    hash.update(name).update(bytes);
+  }
+  hash.update(JSON.stringify({ names: set.meta.names, feedSets: set.meta.feedSets, policy: set.meta.policy }));
+  return hash.digest('hex');
 }

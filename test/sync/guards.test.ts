@@ -64,3 +64,23 @@ t.test('PUB-041: a held update is not what a restart loads', async (t) => {
   t.equal(second.live().lookupDomain('n500.listed.example'), undefined);
   t.equal(await second.syncer.acceptHeld('list'), undefined, 'nothing is held any more');
 });
+
+t.test('a restart with nothing changed publishes no new version (EDL ETags stay put)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-same-'));
+  writeFileSync(join(dir, 'list.txt'), 'same.example.org\n');
+  const yaml = ['feeds:', '  - { name: list, url: ./list.txt, format: text, type: domain }'];
+  const first = start(dir, yaml);
+  const { version } = await first.syncer.runOnce();
+  await first.syncer.stop();
+
+  const config = parseConfig([`data_dir: ${dir}`, ...yaml].join('\n'), join(dir, 'sluice.yaml'));
+  const versions: number[] = [];
+  const second = new Syncer({ config, store: new MemoryStore(dir), metrics: new Metrics(), logger: silentLogger, onSet: (s) => versions.push(s.meta.version) });
+  t.teardown(() => second.stop());
+  await second.loadLocal();
+  t.same(versions, [version], 'the saved version is served, and the rebuild from the same data adds none');
+  writeFileSync(join(dir, 'list.txt'), 'same.example.org\nnew.example.org\n');
+  await second.syncFeed('list');
+  t.equal(versions.length, 2, 'a real change still makes a new version');
+  t.ok(versions[1]! > version!);
+});
