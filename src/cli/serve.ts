@@ -11,7 +11,7 @@ import type { TaxiiSettings } from '../http/routes/taxii.js';
 import type { ListKind } from '../edl/select.js';
 import { resolveTokens, TokenAuth } from '../http/auth.js';
 import { OverrideAdmin } from '../overrides/admin.js';
-import { OverrideFile } from '../overrides/store.js';
+import { openOverrides } from '../overrides/open.js';
 import { decayModels } from '../sync/publisher.js';
 import { listenHttp, stopHttp } from '../http/server.js';
 import type { Logger } from '../log.js';
@@ -115,6 +115,8 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
   const follower = role === 'gateway' ? new RedisFollower(openStore(config) as RedisStore, onSet, logger.child({ component: 'store' })) : undefined;
   const syncer = follower ? undefined : new SyncerHost({ config, logger: logger.child({ component: 'sync' }), onSet });
   const source = (follower ?? syncer)!;
+  // Opened here so stop() can close it: a Redis connection left open keeps the process alive.
+  const overrideStore = syncer ? openOverrides(config) : undefined;
   const httpLogger = logger.child({ component: 'http' });
   const grants = resolveTokens(config.http.tokens, process.env, (message) => httpLogger.warn(message));
   const http = buildApp({
@@ -131,7 +133,7 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
           admin: {
             syncFeed: (name: string) => syncer.syncFeed(name),
             acceptFeed: (name: string) => syncer.acceptFeed(name),
-            overrides: new OverrideAdmin(new OverrideFile(config.data_dir), () => syncer.reloadOverrides(), httpLogger),
+            overrides: new OverrideAdmin(overrideStore!, () => syncer.reloadOverrides(), httpLogger),
           },
           moreMetrics: () => syncer.metricsText(),
         }
@@ -162,6 +164,7 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
     await dnsStack?.close();
     await pool?.stop();
     await source.stop();
+    overrideStore?.close?.();
     await events?.close(1000);
     throw new SluiceError('SLUICE_ERR_LISTEN', `cannot listen: ${(err as Error).message}`, { cause: err });
   }
@@ -175,6 +178,7 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
     ready,
     async stop() {
       await source.stop();
+      overrideStore?.close?.();
       await dnsStack?.close();
       await pool?.stop();
       if (httpServer) await stopHttp(httpServer.server);

@@ -2,7 +2,8 @@ import { BadRequestError, SluiceError } from '../errors.js';
 import { normalizeValue } from '../indicators/normalize/index.js';
 import type { TypeHint } from '../indicators/types.js';
 import type { Logger } from '../log.js';
-import { liveOverrides, OverrideFile, type Override } from './store.js';
+import type { OverrideStorage } from './open.js';
+import { liveOverrides, type Override } from './store.js';
 
 export interface NewOverride {
   value: string;
@@ -23,7 +24,7 @@ export class OverrideAdmin {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly file: OverrideFile,
+    private readonly file: OverrideStorage,
     private readonly publish: () => Promise<number | undefined>,
     private readonly logger: Logger,
   ) {}

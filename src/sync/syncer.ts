@@ -7,7 +7,8 @@ import { loadCachedFeed, updateFeed, type FetchSettings } from '../feeds/update.
 import { checkChange } from '../guards/index.js';
 import type { AllowContribution, FeedContribution, HeldReport } from '../indicators/build.js';
 import { overrideContributions } from '../overrides/contribute.js';
-import { liveOverrides, OverrideFile, type Override } from '../overrides/store.js';
+import { openOverrides, type OverrideStorage } from '../overrides/open.js';
+import { liveOverrides, type Override } from '../overrides/store.js';
 import { carryListedSince, type ListedSinceSeed, type ObservationList } from '../indicators/observations.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -73,13 +74,13 @@ export class Syncer {
   private stopped = false;
   /** First-seen times from the saved set, for feeds loaded again after a restart. */
   private seed: ((feed: string) => ListedSinceSeed) | undefined;
-  private readonly overrideFile: OverrideFile;
+  private readonly overrideFile: OverrideStorage;
   private overrides: Override[] = [];
   private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: SyncerOptions) {
     this.cache = new FeedCache(opts.config.data_dir);
-    this.overrideFile = new OverrideFile(opts.config.data_dir);
+    this.overrideFile = openOverrides(opts.config);
     this.publisher = new Publisher({ ...opts, onHeld: (held) => this.showHeld(held) });
     for (const feed of opts.config.feeds.filter((f) => f.enabled)) {
       this.feeds.set(feed.name, { config: feed, status: initialStatus(feed) });
@@ -137,6 +138,10 @@ export class Syncer {
       const stamp = await this.stampAllowlists();
       if (stamp !== this.allowlistStamp) this.requestRebuild();
       this.allowlistStamp = stamp;
+      // Manual entries another process wrote (an admin API in front of a standby syncer).
+      const before = JSON.stringify(this.overrides);
+      await this.loadOverrides();
+      if (JSON.stringify(this.overrides) !== before) this.requestRebuild();
     });
   }
 
@@ -239,6 +244,7 @@ export class Syncer {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.overrideFile.close?.();
     this.abort.abort();
     clearTimeout(this.expiryTimer);
     clearTimeout(this.rebuildTimer);

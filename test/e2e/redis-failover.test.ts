@@ -48,10 +48,13 @@ t.test('the standby syncer takes over within the lease time; versions only go fo
   const config = join(dir, 'sluice.yaml');
   const syncers = [await serve(config, 20_000, ['--role', 'syncer']), await serve(config, 20_000, ['--role', 'syncer'])];
   for (const s of syncers) t.teardown(s.stop);
-  const gateway = await serve(config, 20_000, ['--role', 'gateway']);
-  t.teardown(gateway.stop);
-  for (let i = 0; i < 100 && !(await blocks(gateway, 'one.example.org')); i++) await sleep(100);
-  t.ok(await blocks(gateway, 'one.example.org'), 'a version was written');
+  const gateways = [];
+  for (let i = 0; i < 3; i++) gateways.push(await serve(config, 20_000, ['--role', 'gateway']));
+  for (const g of gateways) t.teardown(g.stop);
+  const gateway = gateways[0]!;
+  const all = async (name: string) => (await Promise.all(gateways.map((g) => blocks(g, name)))).every(Boolean);
+  for (let i = 0; i < 100 && !(await all('one.example.org')); i++) await sleep(100);
+  t.ok(await all('one.example.org'), 'a version was written and all three gateways serve it');
 
   const leaders = () => syncers.filter((s) => s.stderr().includes('holding the syncer lease'));
   t.equal(leaders().length, 1, 'exactly one syncer holds the lease');
@@ -62,6 +65,17 @@ t.test('the standby syncer takes over within the lease time; versions only go fo
   const store = new RedisStore({ url }, 'sluice-failover:');
   t.teardown(() => store.close());
   await store.ready();
+
+  // A change reaches all three gateways within a second of the syncer writing it.
+  const v0 = (await store.currentVersion())!;
+  writeFileSync(join(dir, 'list.tmp'), 'one.example.org\nzero.example.org\n');
+  renameSync(join(dir, 'list.tmp'), join(dir, 'list.txt'));
+  for (let i = 0; i < 200 && (await store.currentVersion()) === v0; i++) await sleep(10);
+  const written = performance.now();
+  for (let i = 0; i < 100 && !(await all('zero.example.org')); i++) await sleep(10);
+  const spread = performance.now() - written;
+  t.ok((await all('zero.example.org')) && spread < 1000, `all three gateways serve it ${Math.round(spread)} ms after it was written`);
+
   const before = (await store.currentVersion())!;
 
   leader.child.kill('SIGKILL');
@@ -76,6 +90,7 @@ t.test('the standby syncer takes over within the lease time; versions only go fo
   t.ok(tookOver < 2000 + 1000 + 2000, `taken over and published ${Math.round(tookOver)} ms after the leader died`);
   const after = (await store.currentVersion())!;
   t.ok(after > before, `versions only go forward (${before} to ${after})`);
+  t.ok(await all('two.example.org'), 'every gateway serves the standby\'s version');
 
   // A writer that does not hold the lease cannot make its version current.
   store.leaseId = 'a-stale-leader';
