@@ -3,22 +3,13 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dig, parseDigOutput, sleep, startGateway, UpstreamStub } from './harness.js';
+import { freePort } from '../helpers/net.js';
 
 const UNBOUND = '/usr/sbin/unbound';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 t.test('Unbound forwarding to sluice gets block answers for blocked names and real ones for others', async (t) => {
   const stub = await new UpstreamStub({ 'ok.example.net': [{ type: 'A', data: '192.0.2.80' }] }).start(t);

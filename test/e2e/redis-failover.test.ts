@@ -1,33 +1,21 @@
 // Two syncers on one Redis: one holds the lease and writes; when it dies the other takes over
 // within the lease time, and a writer without the lease is fenced off.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DnsStub } from '../helpers/dns-stub.js';
 import { dig, serve, type Served } from '../helpers/cli.js';
 import { RedisStore } from '../../src/store/redis/index.js';
+import { freePort, startRedis } from '../helpers/net.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const blocks = async (gw: Served, name: string) => (await dig(gw.dnsPort, ['+tries=1', '+time=1', name, 'A'])).includes('sluice.invalid');
 
 t.test('the standby syncer takes over within the lease time; versions only go forward', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-failover-'));
   const redisPort = await freePort();
-  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  t.teardown(() => void redis.kill('SIGKILL'));
-  await sleep(300);
+  await startRedis(t, redisPort);
   const upstream = new DnsStub({});
   await upstream.start();
   t.teardown(() => upstream.stop());

@@ -2,23 +2,13 @@
 // syncer writes versions, two gateways serve them, a change reaches both within a second,
 // and a gateway that loses Redis keeps answering from the version it holds.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DnsStub } from '../helpers/dns-stub.js';
 import { dig, serve, type Served } from '../helpers/cli.js';
+import { freePort, startRedis } from '../helpers/net.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const blocks = async (gw: Served, name: string) => (await dig(gw.dnsPort, ['+tries=1', '+time=1', name, 'A'])).includes('sluice.invalid');
@@ -26,9 +16,7 @@ const blocks = async (gw: Served, name: string) => (await dig(gw.dnsPort, ['+tri
 t.test('one syncer, two gateways, one Redis', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
   const redisPort = await freePort();
-  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  t.teardown(() => void redis.kill('SIGKILL'));
-  await sleep(300);
+  const redis = await startRedis(t, redisPort);
   const upstream = new DnsStub({ 'ok.example.net': { A: '192.0.2.10' } });
   await upstream.start();
   t.teardown(() => upstream.stop());
@@ -88,8 +76,7 @@ t.test('one syncer, two gateways, one Redis', async (t) => {
   t.match(ready, { ready: true, degraded: true }, '/readyz: ready, degraded');
 
   // Redis comes back empty (no persistence): the syncer writes again, the gateways catch up.
-  const again = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  t.teardown(() => void again.kill('SIGKILL'));
+  await startRedis(t, redisPort);
   writeFileSync(join(dir, 'list.tmp'), 'first.example.org\nsecond.example.org\nthird.example.org\n');
   renameSync(join(dir, 'list.tmp'), join(dir, 'list.txt'));
   let caughtUp = false;

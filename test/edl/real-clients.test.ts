@@ -4,7 +4,6 @@
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import '../helpers/quiet.js';
@@ -12,6 +11,7 @@ import { matcherFor, type TestFeed } from '../helpers/feeds.js';
 import { dig, parseDigOutput, sleep, UpstreamStub } from '../dns/harness.js';
 import { generateList } from '../../src/edl/generate.js';
 import { listConfig } from './fixture.js';
+import { freePort } from '../helpers/net.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-edl-clients-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -103,15 +103,6 @@ t.test('named-checkzone accepts the RPZ zone, full and empty', { skip: has('name
   }
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function unboundConf(port: number, upstream: number, zonefile: string): string {
   return [

@@ -1,19 +1,9 @@
 // The Redis store against a redis-server this test starts (with a password): versions are
 // written whole, current never goes backwards, old versions are pruned.
 import t from 'tap';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { RedisStore } from '../../src/store/redis/index.js';
+import { freePort, startRedis } from '../helpers/net.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const image = (version: number, fill: number) => ({
   meta: { version, createdAt: version },
@@ -22,9 +12,7 @@ const image = (version: number, fill: number) => ({
 
 t.test('versions in Redis, with a password from the environment', async (t) => {
   const port = await freePort();
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--requirepass', 'test-redis-secret'], { stdio: 'ignore' });
-  t.teardown(() => void server.kill('SIGKILL'));
-  await sleep(300);
+  await startRedis(t, port, ['--requirepass', 'test-redis-secret']);
   process.env.SLUICE_TEST_REDIS_PASSWORD = 'test-redis-secret';
   const url = `redis://127.0.0.1:${port}/0`;
 
