@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { parseHostPort } from '../config/units.js';
 import { SluiceError } from '../errors.js';
 import { buildDnsStack } from '../dns/stack.js';
@@ -8,6 +7,7 @@ import type { ForwardAuthHit } from '../http/context.js';
 import { DnsWorkerPool } from '../dns/workers/pool.js';
 import { buildApp } from '../http/app.js';
 import type { TaxiiSettings } from '../http/routes/taxii.js';
+import { stableUuid } from '../sharing/stix-export.js';
 import type { ListKind } from '../edl/select.js';
 import { resolveTokens, TokenAuth } from '../http/auth.js';
 import { OverrideAdmin } from '../overrides/admin.js';
@@ -200,11 +200,7 @@ function taxiiSettings(config: Config): TaxiiSettings {
   return { title: config.taxii_server.title, collections };
 }
 
-/** TAXII collection ids are UUIDs: a stable one per list name (UUIDv5-shaped). */
+/** TAXII collection ids are UUIDs: a stable one per list name. */
 function collectionId(name: string): string {
-  const h = createHash('sha1').update(`sluice-collection:${name}`).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  return stableUuid(`sluice-collection:${name}`);
 }

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { FEED_FORMATS } from '../feeds/parsers/index.js';
+import { DEFAULT_DECAY } from '../indicators/score.js';
 import { TYPE_HINTS } from '../indicators/types.js';
 import { parseDuration, parseHostPort, parseSize } from './units.js';
 
@@ -136,17 +137,10 @@ const decayModel = z.strictObject({
   speed: z.number().positive().max(100), // 1 linear, above 1 fast at first, below 1 slow at first
 });
 
-const DAY_MS = 86_400_000;
-const decayDefaults = {
-  ipv4: { lifetime: 14 * DAY_MS, speed: 1 },
-  ipv6: { lifetime: 14 * DAY_MS, speed: 1 },
-  cidr: { lifetime: 30 * DAY_MS, speed: 1 },
-  domain: { lifetime: 30 * DAY_MS, speed: 1 },
-  url: { lifetime: 30 * DAY_MS, speed: 1 },
-  md5: { lifetime: 365 * DAY_MS, speed: 0.5 },
-  sha1: { lifetime: 365 * DAY_MS, speed: 0.5 },
-  sha256: { lifetime: 365 * DAY_MS, speed: 0.5 },
-};
+/** The score model's defaults (seconds there), in the milliseconds config durations use. */
+const decayDefaults = Object.fromEntries(
+  Object.entries(DEFAULT_DECAY).map(([type, m]) => [type, { lifetime: m.lifetime * 1000, speed: m.speed }]),
+) as Record<keyof typeof DEFAULT_DECAY, { lifetime: number; speed: number }>;
 
 export const feedSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, _ . -'),

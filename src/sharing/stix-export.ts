@@ -59,13 +59,18 @@ function patternOf(type: string, value: string): string | undefined {
   }
 }
 
-/** A UUIDv5-shaped id from a name, so an indicator's STIX id never changes. */
-function stableId(name: string): string {
-  const h = createHash('sha1').update(`${NAMESPACE}:${name}`).digest();
+/** A UUIDv5-shaped id from a name: the same name always gives the same id. */
+export function stableUuid(name: string): string {
+  const h = createHash('sha1').update(name).digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
-  return `indicator--${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+/** An indicator's STIX id, stable across versions. */
+function stableId(name: string): string {
+  return `indicator--${stableUuid(`${NAMESPACE}:${name}`)}`;
 }
 
 export function toStix(matcher: Matcher, entry: number): SharedIndicator | undefined {
@@ -112,6 +117,6 @@ export function markingObjects(tlps: Iterable<Tlp>): object[] {
 export function renderStixBundle(entries: readonly number[], matcher: Matcher, ceiling = 'amber+strict'): string {
   const shared = entries.map((e) => toStix(matcher, e)).filter((s): s is SharedIndicator => s !== undefined && mayShare(s.tlp, ceiling));
   const objects = [...markingObjects(shared.map((s) => s.tlp)), ...shared.map((s) => s.object)];
-  const id = `bundle--${stableId(`bundle:${matcher.version}:${entries.length}`).slice('indicator--'.length)}`;
+  const id = `bundle--${stableUuid(`${NAMESPACE}:bundle:${matcher.version}:${entries.length}`)}`;
   return `${JSON.stringify({ type: 'bundle', id, objects })}\n`;
 }
