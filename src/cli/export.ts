@@ -2,7 +2,6 @@ import { SluiceError, UsageError } from '../errors.js';
 import { LIST_FORMATS, renderList, type ListFormat } from '../edl/formats.js';
 import { listProblems } from '../edl/check.js';
 import { generateList } from '../edl/generate.js';
-import { FormatUnavailableError } from '../edl/render/index.js';
 import { LIST_KINDS, listLines, type ListKind } from '../edl/select.js';
 import { imageToSet } from '../match/codec.js';
 import { Matcher } from '../match/matcher.js';
@@ -71,12 +70,7 @@ async function exportNamed(configFile: string, name: string, page: number): Prom
   const problems = listProblems(list);
   if (problems.length > 0) throw new UsageError(`sluice export: ${problems.join('; ')}`);
   const matcher = await savedMatcher(config);
-  try {
-    process.stdout.write(generateList(matcher, list).page(page));
-  } catch (err) {
-    if (err instanceof FormatUnavailableError) throw new SluiceError('SLUICE_ERR_NOT_FOUND', `sluice export: list ${name}: ${err.message}`);
-    throw err;
-  }
+  process.stdout.write(generateList(matcher, list).page(page));
   return 0;
 }
 

@@ -23,7 +23,6 @@ export interface GeneratedList {
 /**
  * Renders a named list once: select, cap, carve and aggregate, page, wrap in the format.
  * `sluice export --list` and `/edl/{name}` both call this, so they give the same bytes.
- * Throws FormatUnavailableError for a format that cannot be produced yet (stix).
  */
 export function generateList(matcher: Matcher, list: EdlListConfig): GeneratedList {
   const format = FORMATS[list.format];

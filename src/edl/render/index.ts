@@ -9,7 +9,7 @@ import { rpzFormat } from './rpz.js';
 import { stixFormat } from './stix.js';
 import type { ListFormat } from './types.js';
 
-export { FormatUnavailableError, type ListFormat, type RenderContext } from './types.js';
+export type { ListFormat, RenderContext } from './types.js';
 
 /** Every format a named list may have (the schema's EDL_FORMATS). */
 export const FORMATS: Record<EdlFormat, ListFormat> = {

@@ -48,10 +48,3 @@ export interface ListFormat {
   document(ctx: RenderContext, page: PageText): string;
 }
 
-/** Raised where a format cannot be produced (STIX until its renderer is connected). */
-export class FormatUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FormatUnavailableError';
-  }
-}

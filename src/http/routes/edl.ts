@@ -7,7 +7,6 @@ import { ListAuth } from '../../edl/auth.js';
 import { ListCache } from '../../edl/cache.js';
 import { listProblems, listWarnings } from '../../edl/check.js';
 import type { EdlListConfig } from '../../edl/lists.js';
-import { FormatUnavailableError } from '../../edl/render/index.js';
 import type { Matcher } from '../../match/matcher.js';
 import type { HttpDeps } from '../context.js';
 
@@ -121,13 +120,7 @@ async function serveNamed(c: Context, deps: HttpDeps, cache: ListCache, named: N
   const matcher = deps.holder.current;
   if (!matcher) throw new SluiceError('SLUICE_ERR_NOT_READY', 'no indicator set loaded yet');
 
-  let served;
-  try {
-    served = cache.page(matcher, list, page);
-  } catch (err) {
-    if (!(err instanceof FormatUnavailableError)) throw err;
-    return c.json({ error: { code: 'SLUICE_ERR_NOT_IMPLEMENTED', message: `list ${list.name}: ${err.message}` } }, 501);
-  }
+  const served = cache.page(matcher, list, page);
   const gzip = acceptsGzip(c.req.header('accept-encoding'));
   const representation = gzip ? await served.gzipped() : served;
   c.header('ETag', representation.etag);
