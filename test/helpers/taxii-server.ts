@@ -6,9 +6,6 @@ import { Hono, type Context } from 'hono';
 import { feedConfig } from './feeds.js';
 import { fetchSource } from '../../src/feeds/fetch/index.js';
 import type { CollectContext } from '../../src/feeds/collect/types.js';
-import { ParseReport } from '../../src/feeds/parsers/report.js';
-import { parseStix } from '../../src/feeds/parsers/stix/index.js';
-import { parserOptions } from '../../src/feeds/update.js';
 
 export const TAXII_TYPE = 'application/taxii+json;version=2.1';
 
@@ -158,14 +155,4 @@ export function bundleObjects(body: Buffer): StixObject[] {
   const bundle = JSON.parse(body.toString('utf8')) as { type: string; id: string; objects: StixObject[] };
   if (bundle.type !== 'bundle' || !/^bundle--[0-9a-f-]{36}$/.test(bundle.id)) throw new Error('not a STIX bundle');
   return bundle.objects;
-}
-
-/** Whether the STIX parser (another change) is in yet; assertions on parsed sets wait for it. */
-export function stixParserReady(): boolean {
-  try {
-    parseStix('{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000000","objects":[]}', parserOptions(feedConfig({ format: 'stix' })), new ParseReport());
-    return true;
-  } catch (err) {
-    return !/not implemented yet/.test((err as Error).message);
-  }
 }
