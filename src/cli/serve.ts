@@ -23,6 +23,10 @@ import { SyncerHost } from '../sync/host.js';
 import { RedisFollower } from '../sync/follower.js';
 import type { RedisStore } from '../store/redis/index.js';
 import type { CompiledSet } from '../match/compiled-set.js';
+import { imageToSet } from '../match/codec.js';
+import { edgeMatcherOf, isEdgeGatewaySection } from '../match/edge/load.js';
+import { isEdgeSection } from '../match/edge/records.js';
+import type { SetImage } from '../store/types.js';
 import { UsageError } from '../errors.js';
 import type { Config } from '../config/load.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
@@ -112,7 +116,7 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
     pool?.broadcast(set);
   };
   // A gateway of a scale-out follows the versions in Redis; every other role runs the syncer.
-  const follower = role === 'gateway' ? new RedisFollower(openStore(config) as RedisStore, onSet, logger.child({ component: 'store' })) : undefined;
+  const follower = role === 'gateway' ? followRedis(config, metrics, holder, onSet, logger.child({ component: 'store' })) : undefined;
   const syncer = follower ? undefined : new SyncerHost({ config, logger: logger.child({ component: 'sync' }), onSet });
   const source = (follower ?? syncer)!;
   // Opened here so stop() can close it: a Redis connection left open keeps the process alive.
@@ -127,6 +131,7 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
     verdictAuth: config.http.verdict_auth,
     edl: config.edl,
     decay: decayModels(config),
+    ...(follower ? { feedStatus: () => follower.feedStatus() } : {}),
     ...(syncer
       ? {
           feedStatus: () => syncer.status(),
@@ -185,6 +190,31 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
       await events?.close();
     },
   };
+}
+
+/**
+ * A gateway's follower: full gateways load every section and get a set like the embedded
+ * store's; edge gateways load the filter and ranges and confirm possible matches in Redis.
+ */
+function followRedis(config: Config, metrics: Metrics, holder: MatcherHolder, onSet: (set: CompiledSet) => void, logger: Logger): RedisFollower {
+  const store = openStore(config) as RedisStore;
+  const onDegraded = (degraded: boolean) => metrics.storeDegraded.set(degraded ? 1 : 0);
+  const edge = config.redis.gateway;
+  if (edge.memory === 'full') return new RedisFollower(store, (image) => onSet(imageToSet(image)), logger, (name) => !isEdgeSection(name), onDegraded);
+  logger.info({ cache_size: edge.cache_size, unconfirmed: edge.unconfirmed }, 'edge gateway: Bloom filters in memory, matches confirmed in Redis');
+  const onImage = (image: SetImage) => {
+    const version = image.meta.version;
+    const matcher = edgeMatcherOf(image, { fetch: (keys) => store.records(version, keys) }, {
+      cacheSize: edge.cache_size,
+      unconfirmed: edge.unconfirmed,
+      onConfirm: (result, n) => n && metrics.edgeConfirmations.inc({ result }, n),
+      onUnconfirmed: (policy) => metrics.edgeUnconfirmed.inc({ policy }),
+    });
+    holder.swap(matcher);
+    const meta = image.meta as unknown as CompiledSet['meta'];
+    metrics.setLoaded(meta.version, meta.counts);
+  };
+  return new RedisFollower(store, onImage, logger, isEdgeGatewaySection, onDegraded);
 }
 
 /**

@@ -51,6 +51,7 @@ export function parseConfig(text: string, file: string, options: { checkFiles?: 
   checkFeeds(result.data, file, (path) => lineOf(doc, lines, path));
   checkWarninglists(result.data, file, (path) => lineOf(doc, lines, path));
   checkListNames(result.data, file, (path) => lineOf(doc, lines, path));
+  checkEdge(result.data, file, (path) => lineOf(doc, lines, path));
   const config = resolvePaths(result.data, file);
   if (options.checkFiles) {
     checkAllowlists(config, file, (path) => lineOf(doc, lines, path));
@@ -73,6 +74,19 @@ function checkAllowlists(config: Config, file: string, lineAt: LineAt): void {
     const line = lineAt(['allowlist', String(i), 'path']);
     throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}allowlist[${i}].path: no file ${entry.path}`);
   });
+}
+
+/** An edge gateway confirms matches over its own Redis connection: one DNS process, not a pool. */
+function checkEdge(config: ParsedConfig, file: string, lineAt: LineAt): void {
+  if (config.redis.gateway.memory !== 'edge') return;
+  if (config.store !== 'redis') {
+    const line = lineAt(['redis', 'gateway', 'memory']);
+    throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}redis.gateway.memory: edge needs store: redis (edge gateways confirm matches there)`);
+  }
+  if (config.dns.workers > 1) {
+    const line = lineAt(['dns', 'workers']);
+    throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}dns.workers: an edge gateway (redis.gateway.memory: edge) runs one DNS process; run more gateways instead`);
+  }
 }
 
 /** Named lists are unique, and the TAXII server shares only lists that exist. */

@@ -278,6 +278,17 @@ export const configSchema = z.strictObject({
       sentinel: z.strictObject({ name: z.string().min(1), nodes: z.array(z.string()).min(1) }).optional(),
       // Cluster: seed nodes (host:port); the prefix must hold a {hash tag} so one version's keys share a slot.
       cluster: z.strictObject({ nodes: z.array(z.string()).min(1) }).optional(),
+      // How a --role gateway holds each version: full (everything in memory) or edge (Bloom
+      // filters and networks in memory; a possible match is confirmed in Redis and cached).
+      gateway: z
+        .strictObject({
+          memory: z.enum(['full', 'edge']).default('full'),
+          cache_size: z.number().int().min(1).max(10_000_000).default(100_000),
+          // Edge, Redis away, a Bloom positive not in the cache: allow (a 1% filter error rate
+          // would otherwise block some clean names) or block (nothing listed gets through).
+          unconfirmed: z.enum(['allow', 'block']).default('allow'),
+        })
+        .prefault({}),
     })
     .prefault({})
     .refine((r) => !r.cluster || /\{[^}]+\}/.test(r.prefix), { message: 'with cluster, prefix must hold a {hash tag}, such as "{sluice}:"', path: ['prefix'] })

@@ -4,6 +4,7 @@ import type { MatcherHolder } from '../match/holder.js';
 import type { ParsedAddress } from '../indicators/normalize/index.js';
 import { formatIPv6 } from '../indicators/address.js';
 import type { Hit, Matcher } from '../match/matcher.js';
+import { settle } from '../match/settle.js';
 import { verdictOfHit, type Verdict } from '../match/verdict.js';
 import type { Metrics } from '../metrics/registry.js';
 import {
@@ -27,6 +28,21 @@ import {
   RCODE_SERVFAIL,
   type Query,
 } from './wire.js';
+
+type NameDecision = { verdict: Verdict; allowlisted: boolean; indicator?: string };
+
+/** The first name, then address, of an answer that the set blocks. */
+function firstBlocked(matcher: Matcher, targets: ReturnType<typeof answerTargets>): Hit | undefined {
+  for (const name of targets.names) {
+    const hit = matcher.lookupDomain(name);
+    if (hit && verdictOfHit(matcher, hit) === 'block') return hit;
+  }
+  for (const address of targets.addresses) {
+    const hit = matcher.lookupAddress(toParsedAddress(address));
+    if (hit && verdictOfHit(matcher, hit) === 'block') return hit;
+  }
+  return undefined;
+}
 
 /** A block or monitor hit, for hit events. */
 export interface DnsHit {
@@ -93,7 +109,8 @@ export class QueryHandler {
     }
 
     const matcher = this.o.holder.current;
-    const decision = this.decide(matcher, query, client);
+    const deciding = this.decide(matcher, query, client);
+    const decision = deciding instanceof Promise ? await deciding : deciding;
     // An answer sluice builds itself speaks EDNS 0 only: BADVERS for a higher version (the
     // block reply does that). Forwarded queries keep their version: the upstream judges it.
     if (decision.verdict === 'block') {
@@ -107,7 +124,8 @@ export class QueryHandler {
     // An allowlisted name is trusted whatever it resolves to. A cached answer already found
     // clean under this set version is not inspected again.
     if (matcher && !decision.allowlisted && this.o.inspectAnswers !== false && reply.inspected !== matcher.version) {
-      const found = this.inspect(matcher, reply.message, reply.records, query, client);
+      const inspecting = this.inspect(matcher, reply.message, reply.records, query, client);
+      const found = inspecting instanceof Promise ? await inspecting : inspecting;
       if (found) return this.block(msg, query, client, 'blocked', found);
       if (reply.records && this.o.cache) this.o.cache.markInspected(this.cacheKeyOf(query), matcher.version);
     }
@@ -128,10 +146,16 @@ export class QueryHandler {
     this.o.queryLog?.write({ client, name: query.name, qtype: query.qtype, action, ...(indicator ? { indicator } : {}) });
   }
 
-  private decide(matcher: Matcher | undefined, query: Query, client: string): { verdict: Verdict; allowlisted: boolean; indicator?: string } {
+  /** The decision on the question name; a promise only where an edge set confirms in Redis. */
+  private decide(matcher: Matcher | undefined, query: Query, client: string): NameDecision | Promise<NameDecision> {
     if (!matcher || query.name === '') return { verdict: 'allow', allowlisted: false };
     const started = performance.now();
-    const hit = matcher.lookupDomain(query.name);
+    const found = settle(matcher, () => matcher.lookupDomain(query.name));
+    if (found instanceof Promise) return found.then((hit) => this.decided(matcher, hit, query, client, started));
+    return this.decided(matcher, found, query, client, started);
+  }
+
+  private decided(matcher: Matcher, hit: Hit | undefined, query: Query, client: string, started: number): NameDecision {
     this.o.metrics.lookupDuration.observe((performance.now() - started) / 1000);
     const verdict = verdictOfHit(matcher, hit);
     this.countVerdict(verdict);
@@ -144,17 +168,11 @@ export class QueryHandler {
    * The first name or address in an upstream answer that is blocked: a CNAME chain into a
    * blocked name, an address inside a blocked network, an address hint of an HTTPS record.
    */
-  private inspect(matcher: Matcher, reply: Buffer, records: RecordRef[] | undefined, query: Query, client: string): string | undefined {
+  private inspect(matcher: Matcher, reply: Buffer, records: RecordRef[] | undefined, query: Query, client: string): string | undefined | Promise<string | undefined> {
     const targets = answerTargets(reply, records ?? walkPrefix(reply, query.questionEnd).records);
-    for (const name of targets.names) {
-      const hit = matcher.lookupDomain(name);
-      if (hit && verdictOfHit(matcher, hit) === 'block') return this.answerHit(matcher, hit, query, client);
-    }
-    for (const address of targets.addresses) {
-      const hit = matcher.lookupAddress(toParsedAddress(address));
-      if (hit && verdictOfHit(matcher, hit) === 'block') return this.answerHit(matcher, hit, query, client);
-    }
-    return undefined;
+    const found = settle(matcher, () => firstBlocked(matcher, targets));
+    const report = (hit: Hit | undefined) => (hit ? this.answerHit(matcher, hit, query, client) : undefined);
+    return found instanceof Promise ? found.then(report) : report(found);
   }
 
   private answerHit(matcher: Matcher, hit: Hit, query: Query, client: string): string {

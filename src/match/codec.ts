@@ -1,4 +1,5 @@
 import type { CompiledMeta, CompiledSet } from './compiled-set.js';
+import { edgeIndex, edgeSections } from './edge/records.js';
 
 /**
  * Converts a compiled set to and from named byte sections, the form stores keep. Loading
@@ -34,6 +35,16 @@ export function setToImage(set: CompiledSet): Image {
     bytes[name] = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
   }
   return { meta: set.meta as unknown as Image['meta'], sections: bytes };
+}
+
+/**
+ * What a store keeps of a set: its sections, the few an edge gateway loads in place of the
+ * per-entry arrays, and (generated while the store writes it) the records index by key.
+ */
+export function setToStoredImage(set: CompiledSet): Image & { index: () => Iterable<[string, string]> } {
+  const image = setToImage(set);
+  Object.assign(image.sections, edgeSections(set));
+  return { ...image, index: () => edgeIndex(set) };
 }
 
 export function imageToSet(image: Image): CompiledSet {

@@ -101,7 +101,13 @@ export function encodeDetail(detail: EntryDetail, nameIndex: (name: string) => n
 }
 
 export function decodeDetail(json: string, names: readonly string[]): EntryDetail {
-  const raw = JSON.parse(json) as { s: StoredSource[]; a?: StoredAllow[]; h?: GuardNote; w?: GuardNote[] };
+  return detailFromStored(JSON.parse(json) as StoredDetail, names);
+}
+
+/** The stored form of a detail, as JSON.parse gives it. */
+export type StoredDetail = { s: StoredSource[]; a?: StoredAllow[]; h?: GuardNote; w?: GuardNote[] };
+
+export function detailFromStored(raw: StoredDetail, names: readonly string[]): EntryDetail {
   const sources = raw.s.map(([f, c, first, last, extra]) => {
     const src: SourceRecord = { feed: names[f]!, confidence: c, firstSeen: first, lastSeen: last };
     if (extra?.t) src.tags = extra.t;

@@ -42,6 +42,11 @@ const URL_TYPE = TYPE_CODE.url;
  */
 export class Matcher {
   readonly version: number;
+  /**
+   * Keys a lookup could not decide from memory alone: only an edge matcher, which keeps the
+   * Bloom filter but not the entries, leaves any here. See `settle`.
+   */
+  readonly unconfirmed: string[] = [];
   private readonly table: StringTable;
   private readonly bloomSize: number;
   private readonly bloomHashes: number;
@@ -53,10 +58,25 @@ export class Matcher {
     this.bloomHashes = set.meta.bloom.hashes;
   }
 
+  /** Whether the Bloom filter may hold the key with these hashes. */
+  protected maybe(h1: number, h2: number): boolean {
+    return bloomHasHashes(this.set.bloomBits, this.bloomSize, this.bloomHashes, h1, h2);
+  }
+
   /** Entry of `text` from index `from` on, given that suffix's two hashes; -1 when absent. */
-  private probe(text: string, from: number, h1: number, h2: number): number {
-    if (!bloomHasHashes(this.set.bloomBits, this.bloomSize, this.bloomHashes, h1, h2)) return -1;
+  protected probe(text: string, from: number, h1: number, h2: number): number {
+    if (!this.maybe(h1, h2)) return -1;
     return this.table.find(text, from, h1);
+  }
+
+  /** Brings the entries of keys left in `unconfirmed` within reach; nothing to do for a full set. */
+  confirm(_keys: string[], _giveUp = false): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** False for a set held whole; true where lists and scans are not available. */
+  get partial(): boolean {
+    return false;
   }
 
   /** Entry of the exact string key, or -1. */

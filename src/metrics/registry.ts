@@ -178,6 +178,26 @@ export class Metrics {
     registers: [this.syncerRegistry],
   });
 
+  readonly storeDegraded = new Gauge({
+    name: 'sluice_store_degraded',
+    help: '1 while a gateway cannot reach Redis and serves the version it holds',
+    registers: [this.gatewayRegistry],
+  });
+
+  readonly edgeConfirmations = new Counter({
+    name: 'sluice_edge_confirmations_total',
+    help: 'Keys an edge gateway asked Redis about after a Bloom positive, by outcome (listed, absent, error)',
+    labelNames: ['result'] as const,
+    registers: [this.gatewayRegistry],
+  });
+
+  readonly edgeUnconfirmed = new Counter({
+    name: 'sluice_edge_unconfirmed_total',
+    help: 'Lookups an edge gateway answered by its unconfirmed policy because Redis could not confirm a Bloom positive',
+    labelNames: ['policy'] as const,
+    registers: [this.gatewayRegistry],
+  });
+
   readonly storeErrors = new Counter({
     name: 'sluice_store_errors_total',
     help: 'Failures to persist or load a set version',

@@ -5,6 +5,11 @@
 export interface SetImage {
   meta: { version: number } & Record<string, unknown>;
   sections: Record<string, Uint8Array>;
+  /**
+   * Records by lookup key, for gateways that keep only the Bloom filter in memory. A shared
+   * store keeps them beside the sections; a local one has no use for them.
+   */
+  index?: () => Iterable<[string, string]>;
 }
 
 /**

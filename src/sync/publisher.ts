@@ -13,7 +13,8 @@ import {
 import type { ListedSinceSeed } from '../indicators/observations.js';
 import type { DecayModels } from '../indicators/score.js';
 import type { Logger } from '../log.js';
-import { imageToSet, setToImage } from '../match/codec.js';
+import { imageToSet, setToImage, setToStoredImage } from '../match/codec.js';
+import { edgeIndex } from '../match/edge/records.js';
 import { compileSet } from '../match/compile.js';
 import type { CompiledSet } from '../match/compiled-set.js';
 import { Matcher } from '../match/matcher.js';
@@ -144,7 +145,7 @@ export class Publisher {
   }
 
   private async persist(set: CompiledSet): Promise<void> {
-    const image = setToImage(set);
+    const image = setToStoredImage(set);
     try {
       await this.opts.store.save(image);
       this.pending = undefined;
@@ -153,7 +154,9 @@ export class Publisher {
       this.opts.logger.error({ err: (err as Error).message }, 'cannot persist the new set; it is served from memory and saved again until the store takes it');
       // A copy: the set's own memory goes to the gateway thread next.
       const sections = Object.fromEntries(Object.entries(image.sections).map(([k, v]) => [k, v.slice()]));
-      this.pending = { meta: image.meta, sections };
+      const copy: SetImage = { meta: image.meta, sections };
+      copy.index = () => edgeIndex(imageToSet(copy));
+      this.pending = copy;
       this.retryPending();
     }
   }

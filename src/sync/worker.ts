@@ -34,7 +34,11 @@ const syncer = new Syncer({
     const buffers = handover ? [...new Set(Object.values(image.sections).map((s) => s.buffer as ArrayBuffer))] : [];
     send({ type: 'set', meta: image.meta, sections: image.sections }, buffers);
   },
-  onStatus: (feeds) => send({ type: 'status', feeds }),
+  onStatus: (feeds) => {
+    send({ type: 'status', feeds });
+    // Gateways show the leader's feed status; a standby's would be stale.
+    if (leading && store instanceof RedisStore) void store.writeFeedStatus(feeds).catch(() => undefined);
+  },
 });
 
 port.on('message', (message: ToSyncer) => {
@@ -78,6 +82,8 @@ port.on('message', (message: ToSyncer) => {
 
 /** The lease this thread holds or waits for; stopped with the thread. */
 let heldLease: Lease | undefined;
+/** True once this thread holds the lease. */
+let leading = false;
 
 /** Waits for the syncer lease, then syncs; a syncer that loses it stops, and is restarted to wait again. */
 async function leadThenRun(redis: RedisStore): Promise<void> {
@@ -87,6 +93,7 @@ async function leadThenRun(redis: RedisStore): Promise<void> {
   redis.leaseId = lease.id;
   await lease.acquire(() => log.info('another syncer holds the lease; standing by'));
   log.info({ lease: lease.id }, 'holding the syncer lease: this syncer writes versions');
+  leading = true;
   lease.keep(() => {
     log.error('lost the syncer lease; stopping so another syncer can write');
     process.exit(1); // ends this thread only; the host starts a new one, which stands by

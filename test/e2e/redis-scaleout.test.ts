@@ -1,8 +1,9 @@
 // Scale-out on a real Redis (a redis-server this test starts on a free loopback port): one
-// syncer writes versions, two gateways serve them, a change reaches both within a second,
-// and a gateway that loses Redis keeps answering from the version it holds.
+// syncer writes versions, three gateways serve them (two full, one edge that keeps only the
+// Bloom filter), a change reaches all within a second, and a gateway that loses Redis keeps
+// answering from the version it holds.
 import t from 'tap';
-import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DnsStub } from '../helpers/dns-stub.js';
@@ -13,7 +14,7 @@ import { freePort, startRedis } from '../helpers/net.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const blocks = async (gw: Served, name: string) => (await dig(gw.dnsPort, ['+tries=1', '+time=1', name, 'A'])).includes('sluice.invalid');
 
-t.test('one syncer, two gateways, one Redis', async (t) => {
+t.test('one syncer, three gateways, one Redis', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
   const redisPort = await freePort();
   const redis = await startRedis(t, redisPort);
@@ -35,14 +36,35 @@ t.test('one syncer, two gateways, one Redis', async (t) => {
     ].join('\n'),
   );
   const config = join(dir, 'sluice.yaml');
+  const edgeConfig = join(dir, 'edge.yaml');
+  writeFileSync(
+    edgeConfig,
+    readFileSync(config, 'utf8').replace('prefix: "sluice-test:" }', 'prefix: "sluice-test:", gateway: { memory: edge, cache_size: 1000 } }'),
+  );
   const syncer = await serve(config, 20_000, ['--role', 'syncer']);
   t.teardown(syncer.stop);
   t.same(syncer.dnsPort, undefined, 'a syncer answers no DNS');
-  const gateways = [await serve(config, 20_000, ['--role', 'gateway']), await serve(config, 20_000, ['--role', 'gateway'])];
+  const gateways = [
+    await serve(config, 20_000, ['--role', 'gateway']),
+    await serve(config, 20_000, ['--role', 'gateway']),
+    await serve(edgeConfig, 20_000, ['--role', 'gateway']),
+  ];
+  const edge = gateways[2]!;
   for (const gw of gateways) t.teardown(gw.stop);
 
   for (let i = 0; i < 100 && !(await Promise.all(gateways.map((g) => blocks(g, 'first.example.org')))).every(Boolean); i++) await sleep(100);
-  t.same(await Promise.all(gateways.map((g) => blocks(g, 'www.first.example.org'))), [true, true], 'both gateways serve the set the syncer wrote');
+  t.same(await Promise.all(gateways.map((g) => blocks(g, 'www.first.example.org'))), [true, true, true], 'every gateway serves the set the syncer wrote');
+
+  // The edge gateway answers verdicts from its filter and Redis, and lists nothing itself.
+  const verdict = async (name: string) =>
+    ((await (await fetch(`http://127.0.0.1:${edge.httpPort}/v1/verdict?domain=${name}`)).json()) as { verdict: string; match: { indicator: string } | null });
+  t.match(await verdict('a.b.first.example.org'), { verdict: 'block', match: { indicator: 'first.example.org' } }, 'edge: verdict with the matched entry');
+  t.match(await verdict('example.org'), { verdict: 'allow', match: null }, 'edge: a parent of a listed name is not blocked');
+  const list = await fetch(`http://127.0.0.1:${edge.httpPort}/edl/domain.txt`);
+  t.equal(list.status, 404, 'edge: lists are refused');
+  t.match(await list.text(), /memory: edge/, 'with the reason');
+  const feedsOnGateway = (await (await fetch(`http://127.0.0.1:${edge.httpPort}/v1/feeds`)).json()) as { feeds: Array<{ name: string; state: string }> };
+  t.match(feedsOnGateway.feeds, [{ name: 'local', state: 'ok' }], "gateways show the leading syncer's feed status from Redis");
 
   // A change: measured from the moment the syncer has published it to both gateways blocking.
   const version = async () => ((await (await fetch(`http://127.0.0.1:${syncer.httpPort}/readyz`)).json()) as { version: number }).version;
@@ -60,20 +82,23 @@ t.test('one syncer, two gateways, one Redis', async (t) => {
     }
     await sleep(20);
   }
-  t.ok(delay < 1000, `both gateways serve the new version ${Math.round(delay)} ms after it was written`);
+  t.ok(delay < 1000, `all three gateways serve the new version ${Math.round(delay)} ms after it was written`);
 
   // Redis goes away under a steady load: the gateways keep answering from what they hold.
   redis.kill('SIGKILL');
   const outcomes: boolean[] = [];
   for (let i = 0; i < 60; i++) {
-    outcomes.push(await blocks(gateways[i % 2]!, 'second.example.org'));
+    outcomes.push(await blocks(gateways[i % 3]!, 'second.example.org'));
     await sleep(40);
   }
   t.equal(outcomes.filter((b) => !b).length, 0, `every one of ${outcomes.length} queries during the outage was answered with the block`);
-  t.same(await Promise.all(gateways.map((g) => blocks(g, 'second.example.org'))), [true, true], 'blocked names stay blocked without Redis');
-  t.match(await (await dig(gateways[0]!.dnsPort, ['+tries=1', 'ok.example.net', 'A'])), /192\.0\.2\.10/, 'and others still resolve');
-  const ready = (await (await fetch(`http://127.0.0.1:${gateways[0]!.httpPort}/readyz`)).json()) as { ready: boolean; degraded: boolean };
-  t.match(ready, { ready: true, degraded: true }, '/readyz: ready, degraded');
+  t.same(await Promise.all(gateways.map((g) => blocks(g, 'second.example.org'))), [true, true, true], 'blocked names stay blocked without Redis');
+  for (const gw of [gateways[0]!, edge]) {
+    t.match(await dig(gw.dnsPort, ['+tries=1', 'ok.example.net', 'A']), /192\.0\.2\.10/, 'and others still resolve');
+    const ready = (await (await fetch(`http://127.0.0.1:${gw.httpPort}/readyz`)).json()) as { ready: boolean; degraded: boolean };
+    t.match(ready, { ready: true, degraded: true }, '/readyz: ready, degraded');
+    t.match(await (await fetch(`http://127.0.0.1:${gw.httpPort}/metrics`)).text(), /^sluice_store_degraded 1$/m, 'metrics: degraded');
+  }
 
   // Redis comes back empty (no persistence): the syncer writes again, the gateways catch up.
   await startRedis(t, redisPort);
@@ -84,7 +109,10 @@ t.test('one syncer, two gateways, one Redis', async (t) => {
     await sleep(100);
     caughtUp = (await Promise.all(gateways.map((g) => blocks(g, 'third.example.org')))).every(Boolean);
   }
-  t.ok(caughtUp, 'after Redis returns, a change reaches both gateways again');
-  const back = (await (await fetch(`http://127.0.0.1:${gateways[0]!.httpPort}/readyz`)).json()) as { degraded: boolean };
-  t.equal(back.degraded, false, 'no longer degraded');
+  t.ok(caughtUp, 'after Redis returns, a change reaches every gateway again');
+  for (const gw of gateways) {
+    const back = (await (await fetch(`http://127.0.0.1:${gw.httpPort}/readyz`)).json()) as { degraded: boolean };
+    t.equal(back.degraded, false, 'no longer degraded');
+  }
+  t.match(await (await fetch(`http://127.0.0.1:${edge.httpPort}/metrics`)).text(), /^sluice_edge_confirmations_total\{result="listed"\} [1-9]/m, 'edge: confirmations counted');
 });

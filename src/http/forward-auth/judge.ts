@@ -20,7 +20,7 @@ const MAX_REASON = 200;
  * /v1/verdict; a value that cannot be read counts as type `unreadable`, verdict allow, so a
  * proxy that sends the wrong headers shows up in metrics instead of silently passing.
  */
-export function judgeAll(matcher: Matcher, metrics: Metrics, checks: ReadonlySet<Check>, asked: Asked): Judged[] {
+export function judgeAll(matcher: Matcher, metrics: Metrics | undefined, checks: ReadonlySet<Check>, asked: Asked): Judged[] {
   const out: Judged[] = [];
   const judge = (check: Check, text: string | undefined, kind: 'ip' | 'domain' | 'url') =>
     out.push(judgeValue(matcher, metrics, check, text, kind));
@@ -42,7 +42,7 @@ export function judgeAll(matcher: Matcher, metrics: Metrics, checks: ReadonlySet
   return out;
 }
 
-function judgeValue(matcher: Matcher, metrics: Metrics, check: Check, text: string | undefined, kind: 'ip' | 'domain' | 'url'): Judged {
+function judgeValue(matcher: Matcher, metrics: Metrics | undefined, check: Check, text: string | undefined, kind: 'ip' | 'domain' | 'url'): Judged {
   if (text === undefined) return unreadable(metrics, check, `no ${check}`);
   let query: Query;
   try {
@@ -53,13 +53,13 @@ function judgeValue(matcher: Matcher, metrics: Metrics, check: Check, text: stri
   }
   const started = performance.now();
   const decision = decide(matcher, query);
-  metrics.lookupDuration.observe((performance.now() - started) / 1000);
-  metrics.verdicts.inc({ type: query.type, verdict: decision.verdict });
+  metrics?.lookupDuration.observe((performance.now() - started) / 1000);
+  metrics?.verdicts.inc({ type: query.type, verdict: decision.verdict });
   return { check, value: shown(query), decision };
 }
 
-function unreadable(metrics: Metrics, check: Check, note: string): Judged {
-  metrics.verdicts.inc({ type: 'unreadable', verdict: 'allow' });
+function unreadable(metrics: Metrics | undefined, check: Check, note: string): Judged {
+  metrics?.verdicts.inc({ type: 'unreadable', verdict: 'allow' });
   return { check, unreadable: note };
 }
 

@@ -8,6 +8,7 @@ import { ListCache } from '../../edl/cache.js';
 import { listProblems, listWarnings } from '../../edl/check.js';
 import type { EdlListConfig } from '../../edl/lists.js';
 import type { Matcher } from '../../match/matcher.js';
+import { wholeSet } from './whole-set.js';
 import type { HttpDeps } from '../context.js';
 
 /** Rendered lists kept per set version, so a fleet of firewalls pulling costs one render. */
@@ -44,8 +45,7 @@ export function edlRoutes(deps: HttpDeps): Hono {
       const configured = [...named.keys()];
       throw new SluiceError('SLUICE_ERR_NOT_FOUND', `no list ${file}; lists are ${[...BUILT_IN, ...configured].join(', ')}`);
     }
-    const matcher = deps.holder.current;
-    if (!matcher) throw new SluiceError('SLUICE_ERR_NOT_READY', 'no indicator set loaded yet');
+    const matcher = wholeSet(deps);
     const filter = readFilter(c.req.query('min_score'), c.req.query('feed'), c.req.query('format'));
     const feeds = deps.feedStatus?.() as Array<{ name: string }> | undefined;
     if (filter.feed !== undefined && feeds && !feeds.some((f) => f.name === filter.feed)) {
@@ -117,8 +117,7 @@ async function serveNamed(c: Context, deps: HttpDeps, cache: ListCache, named: N
   // After the credentials, so only a client that may read the list learns how it is misconfigured.
   if (problems.length > 0) return c.json({ error: { code: 'SLUICE_ERR_CONFIG', message: problems.join('; ') } }, 503);
   const page = readPage(c.req.query('page'));
-  const matcher = deps.holder.current;
-  if (!matcher) throw new SluiceError('SLUICE_ERR_NOT_READY', 'no indicator set loaded yet');
+  const matcher = wholeSet(deps);
 
   const served = cache.page(matcher, list, page);
   const gzip = acceptsGzip(c.req.header('accept-encoding'));

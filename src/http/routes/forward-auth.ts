@@ -4,6 +4,7 @@ import { AddressSet } from '../../match/cidr/address-set.js';
 import type { Matcher } from '../../match/matcher.js';
 import type { Verdict } from '../../match/verdict.js';
 import type { ForwardAuthSettings, HttpDeps } from '../context.js';
+import { settled } from '../../match/settle.js';
 import { judgeAll, reasonFor, strongest, type Check, type Judged } from '../forward-auth/judge.js';
 import { readAsked } from '../forward-auth/request.js';
 
@@ -21,7 +22,7 @@ export function forwardAuthRoutes(deps: HttpDeps): Hono {
   const checks = new Set(settings.check);
   const app = new Hono();
 
-  app.all('/v1/forward-auth', (c) => {
+  app.all('/v1/forward-auth', async (c) => {
     const matcher = deps.holder.current;
     // Before the first set, allow, as DNS forwards everything then. Proxies treat a 5xx as a
     // refusal, so 503 here would take every protected site down on a first start without a
@@ -29,6 +30,9 @@ export function forwardAuthRoutes(deps: HttpDeps): Hono {
     // gate on /readyz.
     if (!matcher) return answer(c, 'allow', 'no indicator set loaded yet');
     const asked = readAsked(peerOf(c), (name) => c.req.header(name), settings.trustedProxies);
+    // An edge set first confirms what its filter may hold (a pass that counts nothing); the
+    // counted pass below then answers from its cache.
+    if (matcher.partial) await settled(matcher, () => judgeAll(matcher, undefined, checks, asked));
     const results = judgeAll(matcher, deps.metrics, checks, asked);
     const deciding = strongest(results);
     countHits(deps, matcher, results);

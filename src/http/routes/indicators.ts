@@ -4,6 +4,7 @@ import { parseDuration } from '../../config/units.js';
 import { BadRequestError, SluiceError } from '../../errors.js';
 import { TYPE_HINTS, type TypeHint } from '../../indicators/types.js';
 import { decisionFor, safeNormalize } from '../../match/explain.js';
+import { settled } from '../../match/settle.js';
 import { describe } from '../../match/verdict.js';
 import type { Override } from '../../overrides/store.js';
 import { callerOf } from '../auth.js';
@@ -25,7 +26,8 @@ export function indicatorRoutes(deps: HttpDeps): Hono {
     const value = c.req.param('value');
     const matcher = deps.holder.current;
     if (!matcher) throw new SluiceError('SLUICE_ERR_NOT_READY', 'no indicator set loaded yet');
-    const body = describe(decisionFor(matcher, value), deps.decay ? { decay: deps.decay } : {});
+    const decision = await settled(matcher, () => decisionFor(matcher, value));
+    const body = describe(decision, deps.decay ? { decay: deps.decay } : {});
     const manual = deps.admin ? await manualFor(deps.admin, value) : [];
     return c.json({ ...body, manual });
   });

@@ -5,6 +5,7 @@ import type { Matcher } from '../../match/matcher.js';
 import { toStix, type SharedIndicator } from '../../sharing/stix-export.js';
 import { mayShare } from '../../sharing/tlp.js';
 import { callerOf } from '../auth.js';
+import { wholeSet } from './whole-set.js';
 import type { HttpDeps } from '../context.js';
 
 const TAXII = 'application/taxii+json;version=2.1';
@@ -55,8 +56,7 @@ export function taxiiRoutes(deps: HttpDeps, settings: TaxiiSettings): Hono {
 
   app.get('/taxii2/api/collections/:id/objects/', read, (c) => {
     const col = collection(settings, c.req.param('id'));
-    const matcher = deps.holder.current;
-    if (!matcher) throw new SluiceError('SLUICE_ERR_NOT_READY', 'no indicator set loaded yet');
+    const matcher = wholeSet(deps);
     const ceiling = callerOf(c).tlp;
     const key = `${matcher.version}\u0000${col.id}\u0000${ceiling}`;
     let shared = cache.get(key);

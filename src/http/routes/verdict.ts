@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { BadRequestError, SluiceError } from '../../errors.js';
 import type { Matcher } from '../../match/matcher.js';
 import { parseQuery, type QueryKind } from '../../match/query.js';
+import { settled } from '../../match/settle.js';
 import { decide, describe, type Decision } from '../../match/verdict.js';
 import type { HttpDeps } from '../context.js';
 
@@ -15,14 +16,17 @@ const MAX_BATCH_BYTES = 1_000_000;
 export function verdictRoutes(deps: HttpDeps): Hono {
   const app = new Hono();
 
-  app.get('/v1/verdict', (c) => {
+  app.get('/v1/verdict', async (c) => {
     const given = PARAMS.filter((p) => c.req.query(p) !== undefined);
     if (given.length !== 1) {
       throw new BadRequestError(given[1] ?? 'value', `give exactly one of ${PARAMS.join(', ')}`);
     }
     const param = given[0]!;
     const query = parseQuery(c.req.query(param)!, param, param);
-    return c.json(describe(judge(deps, current(deps), query)));
+    const matcher = current(deps);
+    const started = performance.now();
+    const decision = await settled(matcher, () => decide(matcher, query));
+    return c.json(describe(counted(deps, matcher, decision, (performance.now() - started) / 1000)));
   });
 
   app.post('/v1/verdict', bodyLimit({ maxSize: MAX_BATCH_BYTES, onError: () => {
@@ -30,13 +34,21 @@ export function verdictRoutes(deps: HttpDeps): Hono {
   } }), async (c) => {
     const values = await readValues(c.req.raw);
     const matcher = current(deps);
-    const results = values.map((value, i) => {
+    const queries = values.map((value, i) => {
       try {
-        return describe(judge(deps, matcher, parseQuery(value, 'value', `values[${i}]`)));
+        return parseQuery(value, 'value', `values[${i}]`);
       } catch (err) {
         if (!(err instanceof SluiceError)) throw err;
-        return { value, error: { code: err.code, message: err.message } };
+        return err;
       }
+    });
+    const started = performance.now();
+    // One lookup pass for the whole batch: an edge set confirms every possible match at once.
+    const decisions = await settled(matcher, () => queries.map((q) => (q instanceof SluiceError ? undefined : decide(matcher, q))));
+    const each = (performance.now() - started) / 1000 / Math.max(1, queries.length);
+    const results = queries.map((q, i) => {
+      if (q instanceof SluiceError) return { value: values[i], error: { code: q.code, message: q.message } };
+      return describe(counted(deps, matcher, decisions[i]!, each));
     });
     return c.json({ results });
   });
@@ -50,11 +62,11 @@ function current(deps: HttpDeps): Matcher {
   return matcher;
 }
 
-function judge(deps: HttpDeps, matcher: Matcher, query: ReturnType<typeof parseQuery>): Decision {
-  const started = performance.now();
-  const decision = decide(matcher, query);
+/** Counts a decision in the metrics and hit events. */
+function counted(deps: HttpDeps, matcher: Matcher, decision: Decision, seconds: number): Decision {
+  const query = decision.query;
   const m = deps.metrics;
-  m.lookupDuration.observe((performance.now() - started) / 1000);
+  m.lookupDuration.observe(seconds);
   m.verdicts.inc({ type: query.type, verdict: decision.verdict });
   if (decision.hit && decision.verdict !== 'allow') {
     const type = matcher.entryType(decision.hit.entry);

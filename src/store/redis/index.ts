@@ -7,6 +7,14 @@ import type { SetImage, SetStore } from '../types.js';
 const KEEP_VERSIONS = 3;
 /** Gateways also poll, so a missed announcement costs this long at most. */
 const POLL_MS = 2_000;
+/** Index fields per HSET, and HSETs in flight, while a version's index is written. */
+const INDEX_CHUNK = 2_000;
+const INDEX_WINDOW = 16;
+
+/** The records of a version's index, or nil when the version is gone (pruned, or Redis lost it). */
+const INDEX_GET = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return redis.call('HMGET', KEYS[1], unpack(ARGV))`;
 
 /**
  * Becomes current only if newer than what is current (a slow writer cannot go backwards) and,
@@ -32,6 +40,8 @@ return 0`;
  *   versions             sorted set of stored version ids
  *   set:V:meta           JSON: the set's metadata and the names of its sections
  *   set:V:SECTION        one typed array of the compiled set, as raw bytes
+ *   set:V:index          hash: lookup key → the entry's record (edge gateways confirm here)
+ *   feeds                JSON: the leading syncer's feed status, for every gateway's /v1/feeds
  *   channel versions     a new current version is announced here
  *
  * A version is written completely (in one MULTI) before `current` points at it, and old
@@ -92,6 +102,7 @@ export class RedisStore implements SetStore {
   async save(image: SetImage): Promise<void> {
     const v = image.meta.version;
     await this.run('save', async () => {
+      if (image.index) await this.writeIndex(v, image.index());
       const multi = this.redis.multi();
       multi.set(this.key(`set:${v}:meta`), JSON.stringify({ meta: image.meta, sections: Object.keys(image.sections) }));
       for (const [name, bytes] of Object.entries(image.sections)) {
@@ -106,14 +117,59 @@ export class RedisStore implements SetStore {
     });
   }
 
+  /** The index in chunks, a bounded number in flight, so a million entries never sit in one reply buffer. */
+  private async writeIndex(v: number, records: Iterable<[string, string]>): Promise<void> {
+    const key = this.key(`set:${v}:index`);
+    await this.redis.unlink(key); // a retried save starts clean
+    let chunk: string[] = [];
+    let flying: Array<Promise<unknown>> = [];
+    const send = async () => {
+      flying.push(this.redis.hset(key, ...chunk));
+      chunk = [];
+      if (flying.length >= INDEX_WINDOW) {
+        await Promise.all(flying);
+        flying = [];
+      }
+    };
+    for (const [field, record] of records) {
+      chunk.push(field, record);
+      if (chunk.length >= INDEX_CHUNK * 2) await send();
+    }
+    if (chunk.length) await send();
+    await Promise.all(flying);
+  }
+
   private async prune(current: number): Promise<void> {
     const old = await this.redis.zrangebyscore(this.key('versions'), '-inf', `(${current - KEEP_VERSIONS + 1}`);
     for (const v of old) {
       const meta = await this.redis.get(this.key(`set:${v}:meta`));
       const names = meta ? (JSON.parse(meta) as { sections: string[] }).sections : [];
-      await this.redis.del(this.key(`set:${v}:meta`), ...names.map((n) => this.key(`set:${v}:${n}`)));
+      // UNLINK frees a large index in the background instead of stalling every client.
+      await this.redis.unlink(this.key(`set:${v}:meta`), this.key(`set:${v}:index`), ...names.map((n) => this.key(`set:${v}:${n}`)));
       await this.redis.zrem(this.key('versions'), v);
     }
+  }
+
+  /**
+   * The index records of `keys` in version `v`, null where it has none. Rejects when the
+   * version is gone, so a missing version is never taken for "not listed".
+   */
+  async records(v: number, keys: string[]): Promise<Array<string | null>> {
+    return this.run('records', async () => {
+      const found = (await this.redis.eval(INDEX_GET, 1, this.key(`set:${v}:index`), ...keys)) as Array<string | null> | null;
+      if (!found) throw new Error(`version ${v} has no index (pruned, or written without one)`);
+      return found;
+    });
+  }
+
+  /** The leading syncer's feed status, for gateways. */
+  async writeFeedStatus(feeds: unknown[]): Promise<void> {
+    await this.run('feed status', () => this.redis.set(this.key('feeds'), JSON.stringify({ at: Date.now(), feeds })));
+  }
+
+  async readFeedStatus(): Promise<unknown[] | undefined> {
+    const text = await this.run('feed status', () => this.redis.get(this.key('feeds')));
+    return text ? (JSON.parse(text) as { feeds: unknown[] }).feeds : undefined;
   }
 
   async currentVersion(): Promise<number | undefined> {
@@ -126,11 +182,13 @@ export class RedisStore implements SetStore {
     return v === undefined ? undefined : this.load(v);
   }
 
-  async load(v: number): Promise<SetImage | undefined> {
+  /** Version `v`, with the sections `wanted` accepts (all by default). */
+  async load(v: number, wanted: (section: string) => boolean = () => true): Promise<SetImage | undefined> {
     return this.run('load', async () => {
       const metaText = await this.redis.get(this.key(`set:${v}:meta`));
       if (!metaText) return undefined;
-      const { meta, sections: names } = JSON.parse(metaText) as { meta: SetImage['meta']; sections: string[] };
+      const { meta, sections: all } = JSON.parse(metaText) as { meta: SetImage['meta']; sections: string[] };
+      const names = all.filter(wanted);
       const buffers = names.length ? await this.redis.mgetBuffer(...names.map((n) => this.key(`set:${v}:${n}`))) : [];
       const sections: Record<string, Uint8Array> = {};
       for (const [i, name] of names.entries()) {
@@ -149,7 +207,7 @@ export class RedisStore implements SetStore {
    * Calls `onVersion` with each new current version: announced over pub/sub, and polled every
    * few seconds so a missed message, or an outage, costs seconds, not correctness.
    */
-  watch(onVersion: (version: number) => void, onError: (err: Error) => void): void {
+  watch(onVersion: (version: number) => void, onError: (err: Error) => void, onPolled: (version: number) => void = () => undefined): void {
     let last = 0;
     const seen = (v: number) => {
       if (v !== last) {
@@ -167,7 +225,11 @@ export class RedisStore implements SetStore {
     this.subscriber.on('message', (_channel, message) => seen(Number(message)));
     const poll = () =>
       this.currentVersion().then(
-        (v) => v !== undefined && seen(v),
+        (v) => {
+          if (v === undefined) return;
+          seen(v);
+          onPolled(v);
+        },
         (err: Error) => onError(err),
       );
     void poll();
