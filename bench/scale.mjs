@@ -40,11 +40,11 @@ function freePort() {
 
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
-async function waitFor(what, check, timeoutMs) {
+async function waitFor(what, check, timeoutMs, everyMs = 100) {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
     if (await check()) return Date.now() - start;
-    await sleep(100);
+    await sleep(everyMs);
   }
   throw new Error(`timed out waiting for ${what}`);
 }
@@ -160,7 +160,7 @@ for (let c = 1; c <= CHANGES; c++) {
   renameSync(join(dir, 'listed.tmp'), join(dir, 'listed.txt'));
   await waitFor(`version after change ${c}`, async () => Number(await redis.get(`${PREFIX}current`)) > before, 300_000);
   const version = Number(await redis.get(`${PREFIX}current`));
-  await waitFor(`gateways on version ${version}`, async () => (await Promise.all(gateways.map((g) => readyVersion(g.port)))).every((v) => v >= version), 120_000);
+  await waitFor(`gateways on version ${version}`, async () => (await Promise.all(gateways.map((g) => readyVersion(g.port)))).every((v) => v >= version), 120_000, 5);
   const seen = performance.now();
   swaps.push(seen - (announced.get(version) ?? seen));
 }
