@@ -100,16 +100,26 @@ t.test('one syncer, three gateways, one Redis', async (t) => {
     t.match(await (await fetch(`http://127.0.0.1:${gw.httpPort}/metrics`)).text(), /^sluice_store_degraded 1$/m, 'metrics: degraded');
   }
 
-  // Redis comes back empty (no persistence): the syncer writes again, the gateways catch up.
-  await startRedis(t, redisPort);
+  // The syncer keeps fetching while Redis is away: a change made now is in its own set...
   writeFileSync(join(dir, 'list.tmp'), 'first.example.org\nsecond.example.org\nthird.example.org\n');
   renameSync(join(dir, 'list.tmp'), join(dir, 'list.txt'));
+  const syncerVerdict = async () =>
+    ((await (await fetch(`http://127.0.0.1:${syncer.httpPort}/v1/verdict?domain=third.example.org`)).json()) as { verdict: string }).verdict;
+  let fetched = false;
+  for (let i = 0; i < 50 && !fetched; i++) {
+    await sleep(100);
+    fetched = (await syncerVerdict()) === 'block';
+  }
+  t.ok(fetched, 'the syncer fetched a change while Redis was away');
+
+  // ...and reaches the gateways once Redis comes back (empty: no persistence), with no further change.
+  await startRedis(t, redisPort);
   let caughtUp = false;
   for (let i = 0; i < 150 && !caughtUp; i++) {
     await sleep(100);
     caughtUp = (await Promise.all(gateways.map((g) => blocks(g, 'third.example.org')))).every(Boolean);
   }
-  t.ok(caughtUp, 'after Redis returns, a change reaches every gateway again');
+  t.ok(caughtUp, 'after Redis returns, the change made during the outage reaches every gateway');
   for (const gw of gateways) {
     const back = (await (await fetch(`http://127.0.0.1:${gw.httpPort}/readyz`)).json()) as { degraded: boolean };
     t.equal(back.degraded, false, 'no longer degraded');

@@ -1,7 +1,9 @@
 // The Redis store against a redis-server this test starts (with a password): versions are
 // written whole, current never goes backwards, old versions are pruned.
 import t from 'tap';
+import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/store/redis/index.js';
+import { Lease } from '../../src/store/redis/lease.js';
 import { freePort, startRedis } from '../helpers/net.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,4 +46,33 @@ t.test('versions in Redis, with a password from the environment', async (t) => {
   await store.save(image(await store.nextVersion(), 60));
   await sleep(300);
   t.same(seen, [5, 6], 'watchers hear the current version, then each new one');
+});
+
+t.test('the syncer lease survives an outage and ends only when another syncer holds it', async (t) => {
+  const port = await freePort();
+  const redis = await startRedis(t, port);
+  const url = `redis://127.0.0.1:${port}/0`;
+  const lease = new Lease({ url }, 'lease-test:', 1_500);
+  t.teardown(() => lease.stop());
+  await lease.acquire(() => undefined);
+  let lost = 0;
+  lease.keep(() => lost++);
+
+  redis.kill('SIGKILL');
+  await sleep(2_000);
+  t.equal(lost, 0, 'Redis away for longer than the lease: still leading (writes stay fenced)');
+
+  await startRedis(t, port);
+  const probe = new Redis(url);
+  t.teardown(() => probe.disconnect());
+  let holder: string | null = null;
+  for (let i = 0; i < 40 && holder !== lease.id; i++) {
+    await sleep(100);
+    holder = await probe.get('lease-test:lease').catch(() => null);
+  }
+  t.equal(holder, lease.id, 'Redis back empty: the lease is taken again');
+
+  await probe.set('lease-test:lease', 'another-syncer', 'PX', 5_000);
+  for (let i = 0; i < 40 && lost === 0; i++) await sleep(100);
+  t.equal(lost, 1, 'another syncer holding it ends this one, once');
 });

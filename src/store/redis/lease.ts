@@ -2,10 +2,19 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { connectRedis, type RedisSettings } from './connect.js';
 
-/** Extends the lease only while we still hold it. */
+/**
+ * Extends the lease while we hold it (1). Takes it again when nobody does (2): it ran out
+ * during an outage, or Redis came back empty. Someone else holding it ends ours (0).
+ */
 const RENEW = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 2
 end
 return 0`;
 
@@ -44,23 +53,20 @@ export class Lease {
     }
   }
 
-  /** Renews until stopped; calls `onLost` once if the lease is gone or cannot be renewed in time. */
+  /**
+   * Renews until stopped; calls `onLost` once another syncer holds the lease. While Redis
+   * cannot be reached the lease is kept: this syncer goes on fetching and building, and its
+   * writes are fenced on the lease anyway, so it cannot overwrite a newer leader's version.
+   */
   keep(onLost: () => void): void {
-    let lastRenewed = Date.now();
     this.timer = setInterval(async () => {
-      const ok = await this.redis.eval(RENEW, 1, this.key, this.id, String(this.ttlMs)).then((r) => r === 1, () => false);
-      if (ok) lastRenewed = Date.now();
-      // Unrenewed for most of its time: another syncer may take it any moment, so stop writing.
-      else if (!ok && (Date.now() - lastRenewed > this.ttlMs * 0.8 || !(await this.holds()))) {
+      const state = await this.redis.eval(RENEW, 1, this.key, this.id, String(this.ttlMs)).then(Number, () => -1);
+      if (state === 0) {
         this.stop();
         onLost();
       }
     }, this.ttlMs / 3);
     this.timer.unref();
-  }
-
-  private async holds(): Promise<boolean> {
-    return (await this.redis.get(this.key).catch(() => null)) === this.id;
   }
 
   stop(): void {
