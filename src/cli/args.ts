@@ -3,6 +3,8 @@ import { UsageError } from '../errors.js';
 
 export const USAGE = `usage:
   sluice serve     --config FILE                 DNS + HTTP + syncer in one process
+                   [--role all|syncer|gateway]    with store: redis, only fetch and write
+                                                 versions (syncer) or only serve them (gateway)
   sluice sync      --config FILE --once          fetch all feeds once, write the set, exit
   sluice check     --config FILE [--json] VALUE… print the verdict and its reasons
   sluice export    --config FILE [--format plain] [--type ip|domain|url|hash]
