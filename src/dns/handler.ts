@@ -30,6 +30,12 @@ import {
 } from './wire.js';
 
 type NameDecision = { verdict: Verdict; allowlisted: boolean; indicator?: string };
+/** A reply to send, or nothing (dropped). */
+type Reply = Buffer | undefined;
+/** An upstream answer, with its records located and the set version it was found clean under. */
+type Upstream = { message: Buffer; records: RecordRef[] | undefined; inspected?: number };
+/** One query on its way through the handler. */
+type Asked = { msg: Buffer; query: Query; client: string; viaTcp: boolean; matcher: Matcher | undefined };
 
 /** The first name, then address, of an answer that the set blocks. */
 function firstBlocked(matcher: Matcher, targets: ReturnType<typeof answerTargets>): Hit | undefined {
@@ -85,7 +91,11 @@ export class QueryHandler {
 
   constructor(private readonly o: HandlerOptions) {}
 
-  async handle(msg: Buffer, client: string, viaTcp: boolean): Promise<Buffer | undefined> {
+  /**
+   * The reply, or undefined for none. Block answers and cached answers come back at once, not
+   * as a promise: most queries cost no microtask, which is a good part of a DNS answer's time.
+   */
+  handle(msg: Buffer, client: string, viaTcp: boolean): Reply | Promise<Reply> {
     const parsed = parseQuery(msg);
     const allowed = this.o.acl.hasText(client);
     if (!parsed.ok) {
@@ -108,29 +118,49 @@ export class QueryHandler {
       return buildReply(msg, query, { rcode: RCODE_NOTIMP });
     }
 
-    const matcher = this.o.holder.current;
-    const deciding = this.decide(matcher, query, client);
-    const decision = deciding instanceof Promise ? await deciding : deciding;
+    const asked: Asked = { msg, query, client, viaTcp, matcher: this.o.holder.current };
+    const deciding = this.decide(asked.matcher, query, client);
+    return deciding instanceof Promise ? deciding.then((d) => this.answer(asked, d)) : this.answer(asked, deciding);
+  }
+
+  /** After the name's decision: the block answer, or the upstream's answer (cached or fetched). */
+  private answer(asked: Asked, decision: NameDecision): Reply | Promise<Reply> {
+    const { msg, query, client } = asked;
     // An answer sluice builds itself speaks EDNS 0 only: BADVERS for a higher version (the
     // block reply does that). Forwarded queries keep their version: the upstream judges it.
     if (decision.verdict === 'block') {
       return this.block(msg, query, client, query.edns && query.edns.version > 0 ? 'badvers' : 'blocked', decision.indicator);
     }
-    const reply = await this.forward(msg, query, viaTcp);
-    if (!reply) {
+    const cached = this.fromCache(msg, query);
+    if (cached) return this.relay(asked, decision, cached);
+    return this.fromUpstream(msg, query, asked.viaTcp).then((reply) => {
+      if (reply) return this.relay(asked, decision, reply);
       this.finish(query, client, 'servfail');
       return buildReply(msg, query, { rcode: RCODE_SERVFAIL });
+    });
+  }
+
+  /**
+   * Relays an upstream answer once inspected. An allowlisted name is trusted whatever it
+   * resolves to; a cached answer already found clean under this set version is not inspected
+   * again.
+   */
+  private relay(asked: Asked, decision: NameDecision, reply: Upstream): Reply | Promise<Reply> {
+    const { matcher } = asked;
+    if (!matcher || decision.allowlisted || this.o.inspectAnswers === false || reply.inspected === matcher.version) {
+      return this.release(asked, decision, reply, undefined, false);
     }
-    // An allowlisted name is trusted whatever it resolves to. A cached answer already found
-    // clean under this set version is not inspected again.
-    if (matcher && !decision.allowlisted && this.o.inspectAnswers !== false && reply.inspected !== matcher.version) {
-      const inspecting = this.inspect(matcher, reply.message, reply.records, query, client);
-      const found = inspecting instanceof Promise ? await inspecting : inspecting;
-      if (found) return this.block(msg, query, client, 'blocked', found);
-      if (reply.records && this.o.cache) this.o.cache.markInspected(this.cacheKeyOf(query), matcher.version);
-    }
+    const inspecting = this.inspect(matcher, reply.message, reply.records, asked.query, asked.client);
+    if (inspecting instanceof Promise) return inspecting.then((found) => this.release(asked, decision, reply, found, true));
+    return this.release(asked, decision, reply, inspecting, true);
+  }
+
+  private release(asked: Asked, decision: NameDecision, reply: Upstream, found: string | undefined, inspected: boolean): Buffer {
+    const { msg, query, client } = asked;
+    if (found) return this.block(msg, query, client, 'blocked', found);
+    if (inspected && reply.records && this.o.cache) this.o.cache.markInspected(this.cacheKeyOf(query), asked.matcher!.version);
     this.finish(query, client, decision.verdict === 'monitor' ? 'monitored' : 'forwarded', decision.indicator);
-    if (viaTcp) return reply.message;
+    if (asked.viaTcp) return reply.message;
     const limit = query.edns ? query.edns.udpSize : 512;
     return reply.message.length > limit ? truncateReply(reply.message, query.questionEnd - HEADER_BYTES) : reply.message;
   }
@@ -205,26 +235,28 @@ export class QueryHandler {
     return cacheKey(query.exactName, query.qtype, query.qclass, query.edns?.dnssecOk ?? false, (query.flags & 0x0010) !== 0);
   }
 
-  /** The upstream's reply (from the cache when it is fresh there), with its records located. */
-  private async forward(
-    msg: Buffer,
-    query: Query,
-    viaTcp: boolean,
-  ): Promise<{ message: Buffer; records: RecordRef[] | undefined; inspected?: number } | undefined> {
+  /** The cached upstream answer to this question, rewritten for this client; undefined on a miss. */
+  private fromCache(msg: Buffer, query: Query): Upstream | undefined {
     const cache = this.o.cache;
-    const key = cache ? this.cacheKeyOf(query) : '';
-    const question = msg.subarray(HEADER_BYTES, query.questionEnd);
-    const cached = cache?.get(key, query.id, question);
-    if (cache) this.o.metrics.fast.dnsCache.add(cached ? 'hit' : 'miss', { result: cached ? 'hit' : 'miss' });
-    if (cached) return { message: cached.reply, records: cached.records, inspected: cached.inspected };
+    if (!cache) return undefined;
+    const cached = cache.get(this.cacheKeyOf(query), query.id, msg.subarray(HEADER_BYTES, query.questionEnd));
+    this.o.metrics.fast.dnsCache.add(cached ? 'hit' : 'miss', { result: cached ? 'hit' : 'miss' });
+    if (!cached) return undefined;
+    return cached.inspected === undefined
+      ? { message: cached.reply, records: cached.records }
+      : { message: cached.reply, records: cached.records, inspected: cached.inspected };
+  }
 
+  /** The upstream's answer, with its records located, kept in the cache when it may be. */
+  private async fromUpstream(msg: Buffer, query: Query, viaTcp: boolean): Promise<Upstream | undefined> {
     const reply = await this.o.forwarder.forward(msg, query, viaTcp);
     if (!reply) return undefined;
     const records = walkRecords(reply, query.questionEnd);
     // A truncated answer is incomplete; one that does not parse is relayed but never kept.
+    const cache = this.o.cache;
     if (cache && records && !(reply[2]! & 0x02)) {
       const ttl = cacheTtl(reply, records);
-      if (ttl !== undefined) cache.put(key, reply, records, ttl);
+      if (ttl !== undefined) cache.put(this.cacheKeyOf(query), reply, records, ttl);
     }
     return { message: reply, records };
   }

@@ -58,17 +58,13 @@ export class DnsServer {
   private listenUdp(address: Listener): Promise<number> {
     const socket = createSocket({ type: isIP(address.host) === 6 ? 'udp6' : 'udp4' });
     socket.on('message', (msg, rinfo) => {
-      this.handler.handle(msg, rinfo.address, false).then(
-        (reply) => {
-          if (!reply) return;
-          try {
-            socket.send(reply, rinfo.port, rinfo.address, () => undefined);
-          } catch {
-            // The socket closed while the answer was being made (shutdown); nothing to do.
-          }
-        },
-        (err) => this.logger.error({ err }, 'dns handler failed'),
-      );
+      this.answer(msg, rinfo.address, false, (reply) => {
+        try {
+          socket.send(reply, rinfo.port, rinfo.address, () => undefined);
+        } catch {
+          // The socket closed while the answer was being made (shutdown); nothing to do.
+        }
+      });
     });
     socket.on('error', (err) => this.logger.warn({ err }, 'dns udp socket error'));
     this.udp.push(socket);
@@ -128,22 +124,51 @@ export class DnsServer {
         buffered = buffered.subarray(size + 2);
         idle.refresh();
         if (++inflight > MAX_TCP_INFLIGHT) return socket.destroy();
-        this.handler.handle(msg, socket.remoteAddress ?? '', true).then(
+        this.answer(
+          msg,
+          socket.remoteAddress ?? '',
+          true,
           (reply) => {
-            inflight--;
-            if (!reply || socket.destroyed) return;
+            if (socket.destroyed) return;
             idle.refresh();
             const length = Buffer.alloc(2);
             length.writeUInt16BE(reply.length, 0);
             socket.write(Buffer.concat([length, reply]));
           },
-          (err) => {
-            inflight--;
-            this.logger.error({ err }, 'dns handler failed');
-          },
+          () => inflight--,
         );
       }
     });
+  }
+
+  /**
+   * Hands a message to the handler and `send`s its reply, at once when the handler answers at
+   * once. A fault in the handler is logged, never thrown into the socket's event.
+   */
+  private answer(msg: Buffer, client: string, viaTcp: boolean, send: (reply: Buffer) => void, done: () => void = () => undefined): void {
+    let pending;
+    try {
+      pending = this.handler.handle(msg, client, viaTcp);
+    } catch (err) {
+      done();
+      this.logger.error({ err }, 'dns handler failed');
+      return;
+    }
+    if (!(pending instanceof Promise)) {
+      done();
+      if (pending) send(pending);
+      return;
+    }
+    pending.then(
+      (reply) => {
+        done();
+        if (reply) send(reply);
+      },
+      (err) => {
+        done();
+        this.logger.error({ err }, 'dns handler failed');
+      },
+    );
   }
 
   async close(): Promise<void> {
