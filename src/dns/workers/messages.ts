@@ -1,6 +1,8 @@
 /** Primary → DNS worker. */
 export type ToDnsWorker =
   | { type: 'set'; meta: { version: number } & Record<string, unknown>; sections: Record<string, Uint8Array> }
+  /** Load version `version` from the snapshot in data_dir, where the syncer wrote it. */
+  | { type: 'load'; version: number }
   | { type: 'metrics'; id: number }
   | { type: 'stop' };
 
@@ -10,4 +12,6 @@ export type FromDnsWorker =
   | { type: 'hello' }
   | { type: 'listening'; ports: number[] }
   | { type: 'failed'; error: string }
-  | { type: 'metrics'; id: number; value: unknown[] };
+  | { type: 'metrics'; id: number; value: unknown[] }
+  /** The snapshot did not hold that version: send the set itself. */
+  | { type: 'want'; version: number };

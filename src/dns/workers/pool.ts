@@ -16,7 +16,8 @@ const RESTART_DELAY_MS = 1_000;
  */
 export class DnsWorkerPool {
   private readonly workers = new Set<Worker>();
-  private current: ToDnsWorker | undefined;
+  /** The current set, as announced to workers and as sent to any that cannot read the snapshot. */
+  private current: { announce: { type: 'load'; version: number }; image: () => ToDnsWorker } | undefined;
   private stopping = false;
   private nextId = 1;
   private readonly pending = new Map<number, (value: unknown[]) => void>();
@@ -40,10 +41,12 @@ export class DnsWorkerPool {
     return new Promise((resolve, reject) => {
       worker.on('message', (m: FromDnsWorker) => {
         if (m.type === 'hello') {
-          if (this.current) worker.send(this.current);
+          if (this.current) worker.send(this.current.announce);
         } else if (m.type === 'listening') resolve(m.ports);
         else if (m.type === 'failed') reject(new Error(m.error));
-        else if (m.type === 'metrics') {
+        else if (m.type === 'want') {
+          if (this.current && m.version === this.current.announce.version) worker.send(this.current.image());
+        } else if (m.type === 'metrics') {
           this.pending.get(m.id)?.(m.value);
           this.pending.delete(m.id);
         }
@@ -58,11 +61,22 @@ export class DnsWorkerPool {
     });
   }
 
-  /** Hands a new set to every worker (copied: each process holds its own). */
+  /**
+   * Tells every worker about a new set. Each reads it from the snapshot the syncer wrote before
+   * handing it over, so the primary never serializes the set once per worker (a copy of it per
+   * worker, held until collected); a worker that finds another version there asks for the set,
+   * which is then sent over IPC.
+   */
   broadcast(set: CompiledSet): void {
-    const image = setToImage(set);
-    this.current = { type: 'set', meta: image.meta, sections: image.sections };
-    for (const w of this.workers) w.send(this.current);
+    const announce = { type: 'load', version: set.meta.version } as const;
+    this.current = {
+      announce,
+      image: () => {
+        const image = setToImage(set);
+        return { type: 'set', meta: image.meta, sections: image.sections };
+      },
+    };
+    for (const w of this.workers) w.send(announce);
   }
 
   /** The workers' gateway metrics summed with `own` (the primary's), in the text format. */

@@ -4,6 +4,7 @@ import { parseHostPort } from '../../config/units.js';
 import { rootLogger, setLogLevel } from '../../log.js';
 import { imageToSet } from '../../match/codec.js';
 import { MatcherHolder } from '../../match/holder.js';
+import { MemoryStore } from '../../store/memory/index.js';
 import { Matcher } from '../../match/matcher.js';
 import { Metrics } from '../../metrics/registry.js';
 import { createEventBus, dnsHitEvent } from '../../events/index.js';
@@ -23,6 +24,7 @@ const id = cluster.worker?.id ?? 0;
 const logger = rootLogger().child({ component: 'dns', worker: id });
 const metrics = new Metrics({ part: 'gateway' });
 const holder = new MatcherHolder();
+const snapshots = new MemoryStore(config.data_dir);
 // Each worker sends its own hits: a bus per process, never a round trip through the primary.
 const events = createEventBus(
   config.events,
@@ -50,6 +52,9 @@ process.on('message', (m: ToDnsWorker) => {
         logger.error({ err: (err as Error).message }, 'cannot load the set sent by the primary; keeping the current one');
       }
       return;
+    case 'load':
+      void loadSnapshot(m.version);
+      return;
     case 'metrics':
       void metrics.registry.getMetricsAsJSON().then((value) => send({ type: 'metrics', id: m.id, value }));
       return;
@@ -60,6 +65,20 @@ process.on('message', (m: ToDnsWorker) => {
         .finally(() => process.exit(0));
   }
 });
+
+/** Version `version` from the snapshot; the primary sends the set itself when the file holds another. */
+async function loadSnapshot(version: number): Promise<void> {
+  try {
+    const image = await snapshots.loadLatest();
+    if (image?.meta.version === version) {
+      holder.swap(new Matcher(imageToSet(image)));
+      return;
+    }
+  } catch (err) {
+    logger.debug({ err: (err as Error).message }, 'snapshot unreadable; asking the primary for the set');
+  }
+  if (holder.current?.version !== version) send({ type: 'want', version });
+}
 
 send({ type: 'hello' });
 stack.server.listen(config.dns.listen.map((l) => parseHostPort(l)!)).then(
