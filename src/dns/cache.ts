@@ -8,6 +8,8 @@ const MAX_TTL_SECONDS = 86_400;
 interface CachedReply {
   reply: Buffer;
   storedAt: number;
+  /** When it last moved to the recently used end. */
+  touchedAt: number;
   expiresAt: number;
   records: RecordRef[];
   /** The set version under which this answer was inspected and found clean. */
@@ -45,9 +47,13 @@ export class AnswerCache {
       this.misses++;
       return undefined;
     }
-    // Most recently used last: Map keeps insertion order, so re-inserting moves it.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    // Most recently used last: Map keeps insertion order, so re-inserting moves it. Once a
+    // second per entry is enough to keep a popular answer, and spares a hot entry the churn.
+    if (now - entry.touchedAt >= 1) {
+      entry.touchedAt = now;
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    }
     this.hits++;
     const reply = Buffer.from(entry.reply);
     reply.writeUInt16BE(clientId, 0);
@@ -70,6 +76,7 @@ export class AnswerCache {
     this.entries.set(key, {
       reply: Buffer.from(reply),
       storedAt: now,
+      touchedAt: now,
       expiresAt: now + Math.min(ttl, MAX_TTL_SECONDS),
       records: [...records],
     });
