@@ -69,7 +69,11 @@ export class Matcher {
     return this.table.find(text, from, h1);
   }
 
-  /** Brings the entries of keys left in `unconfirmed` within reach; nothing to do for a full set. */
+  /**
+   * Brings the entries of keys left in `unconfirmed` within reach, and keeps them there until
+   * the current task is over, so the lookup that asked can run again and use its hits;
+   * nothing to do for a full set.
+   */
   confirm(_keys: string[], _giveUp = false): Promise<void> {
     return Promise.resolve();
   }

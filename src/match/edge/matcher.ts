@@ -37,6 +37,7 @@ export interface EdgeParts {
 }
 
 const ABSENT = -1;
+const INITIAL_SLOTS = 1024;
 const UNCONFIRMED = -2;
 const TYPES = INDICATOR_TYPES.length;
 
@@ -57,6 +58,10 @@ export class EdgeMatcher extends Matcher {
   private readonly records: Array<EdgeRecord | undefined>;
   private readonly keys: string[];
   private readonly free: number[] = [];
+  /** Keys a lookup in progress waits on or uses, with how many: never evicted. */
+  private readonly held = new Map<string, number>();
+  /** Slots evicted during this task: reused only from the next one, after every hit was read. */
+  private cooling: number[] = [];
   private readonly pinnedCount: number;
   private readonly policySlots: number;
   /** The type the running lookup asks for, so a policy block has the right type. */
@@ -68,7 +73,9 @@ export class EdgeMatcher extends Matcher {
     private readonly options: EdgeOptions,
   ) {
     const pinned = parts.pinned.length;
-    const capacity = Math.max(1, options.cacheSize);
+    // Slots are added as the cache fills, up to cache_size (and past it only while keys of
+    // lookups in progress need them): a large bound costs nothing until used.
+    const capacity = Math.min(Math.max(1, options.cacheSize), INITIAL_SLOTS);
     const slots = pinned + TYPES + capacity;
     const types = new Uint8Array(slots);
     const flags = new Uint8Array(slots);
@@ -158,9 +165,39 @@ export class EdgeMatcher extends Matcher {
    * cannot answer, the keys are answered by the policy until `retryMs` has passed.
    */
   override async confirm(keys: string[], giveUp = false): Promise<void> {
+    const unique = [...new Set(keys)];
+    this.hold(unique);
+    try {
+      await this.bring(unique, giveUp);
+    } finally {
+      // Released once this task's callbacks ran: the lookup runs again and reads its hits first.
+      setImmediate(() => this.release(unique));
+    }
+  }
+
+  private hold(keys: string[]): void {
+    for (const key of keys) this.held.set(key, (this.held.get(key) ?? 0) + 1);
+  }
+
+  private release(keys: string[]): void {
+    for (const key of keys) {
+      const n = this.held.get(key)! - 1;
+      if (n > 0) this.held.set(key, n);
+      else this.held.delete(key);
+    }
+    // Held keys may have pushed the cache past its bound for a moment: back within it.
+    if (this.cache.size > this.options.cacheSize) {
+      for (const key of this.cache.keys()) {
+        if (this.cache.size <= this.options.cacheSize) break;
+        if (!this.held.has(key)) this.forget(key);
+      }
+    }
+  }
+
+  private async bring(keys: string[], giveUp: boolean): Promise<void> {
     const waits: Array<Promise<void>> = [];
     const wanted: string[] = [];
-    for (const key of new Set(keys)) {
+    for (const key of keys) {
       if (giveUp) this.markUnconfirmed(key);
       else if (this.inflight.has(key)) waits.push(this.inflight.get(key)!);
       else if (!this.cache.has(key)) wanted.push(key);
@@ -210,13 +247,19 @@ export class EdgeMatcher extends Matcher {
     this.retryAt.set(key, performance.now() + (this.options.retryMs ?? 1000));
   }
 
-  /** Evicts the oldest keys until one more fits and a slot is free. */
+  /**
+   * Evicts the oldest keys no lookup holds until one more fits, then makes sure a slot is free:
+   * adding slots while under the bound, or when every slot belongs to a held key.
+   */
   private makeRoom(): void {
-    while (this.cache.size >= this.options.cacheSize || this.free.length === 0) {
-      const oldest = this.cache.keys().next();
-      if (oldest.done) return;
-      this.forget(oldest.value);
+    if (this.cache.size >= this.options.cacheSize) {
+      for (const key of this.cache.keys()) {
+        if (this.held.has(key)) continue;
+        this.forget(key);
+        if (this.cache.size < this.options.cacheSize) break;
+      }
     }
+    if (this.free.length === 0) this.grow();
   }
 
   private forget(key: string): void {
@@ -225,6 +268,33 @@ export class EdgeMatcher extends Matcher {
     this.retryAt.delete(key);
     if (slot !== undefined && slot >= 0) {
       this.records[slot] = undefined;
+      if (this.cooling.length === 0) setImmediate(() => this.warm());
+      this.cooling.push(slot);
+    }
+  }
+
+  /** Slots evicted in an earlier task become free: no hit on them is still being read. */
+  private warm(): void {
+    this.free.push(...this.cooling);
+    this.cooling = [];
+  }
+
+  /** Doubles the cache's slots (typed arrays cannot grow in place: copied into larger ones). */
+  private grow(): void {
+    const old = this.set.types.length;
+    const size = old + Math.max(INITIAL_SLOTS, old - this.pinnedCount - TYPES);
+    const widen = <T extends Uint8Array | Uint32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.set.types = widen(this.set.types, (n) => new Uint8Array(n));
+    this.set.flags = widen(this.set.flags, (n) => new Uint8Array(n));
+    this.set.scores = widen(this.set.scores, (n) => new Uint8Array(n));
+    this.set.feedSets = widen(this.set.feedSets, (n) => new Uint32Array(n));
+    this.records.length = size;
+    for (let slot = size - 1; slot >= old; slot--) {
+      this.keys[slot] = '';
       this.free.push(slot);
     }
   }
