@@ -6,6 +6,8 @@ import { OverrideFile, type Override } from './store.js';
 export interface OverrideStorage {
   load(): Promise<Override[]>;
   save(entries: readonly Override[]): Promise<void>;
+  /** Whether the record exists at all: a shared store can lose it (Redis restarted empty). */
+  present?(): Promise<boolean>;
   close?(): void;
 }
 

@@ -29,6 +29,14 @@ export class RedisOverrides {
     return doc.entries ?? [];
   }
 
+  async present(): Promise<boolean> {
+    try {
+      return (await this.redis.exists(this.key)) === 1;
+    } catch (err) {
+      throw new StoreError(`redis overrides: ${(err as Error).message}`);
+    }
+  }
+
   async save(entries: readonly Override[]): Promise<void> {
     try {
       await this.redis.set(this.key, JSON.stringify({ entries }));

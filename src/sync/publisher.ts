@@ -95,6 +95,11 @@ export class Publisher {
     return this.chain;
   }
 
+  /** The next build makes a new version even if its content is the one served (the store lost it). */
+  forgetServed(): void {
+    this.servedDigest = '';
+  }
+
   private async build(feeds: FeedContribution[], manualAllows: AllowContribution[]): Promise<number | undefined> {
     if (feeds.length === 0 && manualAllows.length === 0 && this.opts.config.feeds.length > 0) return undefined;
     const started = performance.now();

@@ -197,6 +197,18 @@ export class Syncer {
     return { version: await this.rebuildNow(), entries: held.report.list.size };
   }
 
+  /**
+   * Writes the set again under a new version, whatever its content: the shared store lost what
+   * was written (Redis restarted without persistence, or was flushed). Manual entries are read
+   * first, which writes back those the store lost too.
+   */
+  async republish(): Promise<number | undefined> {
+    if (!this.hasData()) return undefined;
+    await this.loadOverrides();
+    this.publisher.forgetServed();
+    return this.rebuildNow();
+  }
+
   /** Reads the manual entries again (after the admin API changed them) and publishes them. */
   async reloadOverrides(): Promise<number | undefined> {
     await this.loadOverrides();
@@ -205,7 +217,15 @@ export class Syncer {
 
   private async loadOverrides(): Promise<void> {
     try {
-      this.overrides = await this.overrideFile.load();
+      const loaded = await this.overrideFile.load();
+      if (loaded.length === 0 && this.overrides.length > 0 && (await this.overrideFile.present?.()) === false) {
+        // The record is gone, not emptied (Redis restarted empty, or was flushed): an operator's
+        // entries stay in force and are written back.
+        await this.overrideFile.save(this.overrides);
+        this.opts.logger.warn({ entries: this.overrides.length }, 'manual entries were missing from the store; wrote back those in force');
+      } else {
+        this.overrides = loaded;
+      }
     } catch (err) {
       // Keep the entries already in force: a damaged file must not drop an operator's blocks.
       this.opts.logger.error({ err: (err as Error).message }, 'cannot read manual entries; keeping those in force');

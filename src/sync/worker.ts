@@ -80,6 +80,9 @@ port.on('message', (message: ToSyncer) => {
   }
 });
 
+/** How often a leading syncer checks that Redis still holds the version it wrote. */
+const STORE_CHECK_MS = 3_000;
+
 /** The lease this thread holds or waits for; stopped with the thread. */
 let heldLease: Lease | undefined;
 /** True once this thread holds the lease. */
@@ -101,4 +104,31 @@ async function leadThenRun(redis: RedisStore): Promise<void> {
   await syncer.loadLocal();
   await syncer.run();
   send({ type: 'ran' });
+  watchStore(redis, log);
+}
+
+/**
+ * A Redis without persistence comes back empty after a restart, and anyone can FLUSHALL: then
+ * gateways have nothing to load and nothing to confirm against. The leader checks that what it
+ * wrote is still there, and writes the set again when it is not.
+ */
+function watchStore(redis: RedisStore, log: ReturnType<typeof rootLogger>): void {
+  let republishing = false;
+  const timer = setInterval(async () => {
+    if (republishing || redis.written === 0) return;
+    let current: number | undefined;
+    try {
+      current = await redis.currentVersion();
+    } catch {
+      return; // unreachable: the save retry writes when it is back
+    }
+    if (current !== undefined && (await redis.load(current, () => false).catch(() => null)) !== undefined) return;
+    republishing = true;
+    log.warn({ current: current ?? null, written: redis.written }, 'redis lost the current version (restarted empty or flushed); writing the set again');
+    syncer
+      .republish()
+      .catch((err: Error) => log.error({ err: err.message }, 'cannot write the set again'))
+      .finally(() => (republishing = false));
+  }, STORE_CHECK_MS);
+  timer.unref();
 }

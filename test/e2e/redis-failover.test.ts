@@ -85,4 +85,10 @@ t.test('the standby syncer takes over within the lease time; versions only go fo
   const image = (await store.load(after))!;
   await t.rejects(store.save({ ...image, meta: { ...image.meta, version: after + 100 } }), /no longer holds the lease/);
   t.equal(await store.currentVersion(), after, 'current is unchanged');
+  // Nor write over a version the new leader wrote under the same id (it numbered its own
+  // locally while cut off): nothing of the stale writer's lands.
+  const stale = { ...image, sections: { ...image.sections, scores: new Uint8Array(image.sections.scores!.length).fill(1) } };
+  await t.rejects(store.save({ ...stale, meta: { ...image.meta, version: after, createdAt: 1 } }), /no longer holds the lease/);
+  const kept = (await store.load(after))!;
+  t.same([kept.meta.createdAt, [...kept.sections.scores!]], [image.meta.createdAt, [...image.sections.scores!]], 'the version under that id is untouched');
 });

@@ -6,11 +6,14 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { DnsStub } from '../helpers/dns-stub.js';
 import { dig, serve, type Served } from '../helpers/cli.js';
 import { freePort, startRedis } from '../helpers/net.js';
 
 
+const TOKEN = 'scaleout-test-admin-token-0123456789';
+const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const blocks = async (gw: Served, name: string) => (await dig(gw.dnsPort, ['+tries=1', '+time=1', name, 'A'])).includes('sluice.invalid');
 
@@ -30,7 +33,7 @@ t.test('one syncer, three gateways, one Redis', async (t) => {
       'store: redis',
       `redis: { url: "redis://127.0.0.1:${redisPort}/0", prefix: "sluice-test:" }`,
       `dns: { listen: ["127.0.0.1:0"], upstream: ["127.0.0.1:${upstream.port}"] }`,
-      'http: { listen: "127.0.0.1:0" }',
+      `http: { listen: "127.0.0.1:0", tokens: [{ name: ops, token: "${TOKEN}", scopes: [admin] }] }`,
       'feeds:',
       '  - { name: local, url: ./list.txt, format: text, interval: 1s }',
     ].join('\n'),
@@ -63,7 +66,7 @@ t.test('one syncer, three gateways, one Redis', async (t) => {
   const list = await fetch(`http://127.0.0.1:${edge.httpPort}/edl/domain.txt`);
   t.equal(list.status, 404, 'edge: lists are refused');
   t.match(await list.text(), /memory: edge/, 'with the reason');
-  const feedsOnGateway = (await (await fetch(`http://127.0.0.1:${edge.httpPort}/v1/feeds`)).json()) as { feeds: Array<{ name: string; state: string }> };
+  const feedsOnGateway = (await (await fetch(`http://127.0.0.1:${edge.httpPort}/v1/feeds`, { headers: auth })).json()) as { feeds: Array<{ name: string; state: string }> };
   t.match(feedsOnGateway.feeds, [{ name: 'local', state: 'ok' }], "gateways show the leading syncer's feed status from Redis");
 
   // A change: measured from the moment the syncer has published it to both gateways blocking.
@@ -125,4 +128,35 @@ t.test('one syncer, three gateways, one Redis', async (t) => {
     t.equal(back.degraded, false, 'no longer degraded');
   }
   t.match(await (await fetch(`http://127.0.0.1:${edge.httpPort}/metrics`)).text(), /^sluice_edge_confirmations_total\{result="listed"\} [1-9]/m, 'edge: confirmations counted');
+
+  // Redis loses everything (FLUSHALL) with no feed change to come: the syncer notices and
+  // writes the set again, with the manual entries in force, and a new gateway can start on it.
+  const manual = await fetch(`http://127.0.0.1:${syncer.httpPort}/v1/indicators`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ value: 'manual.example.org', action: 'block', reason: 'incident' }),
+  });
+  t.equal(manual.status, 201, 'a manual block entry');
+  for (let i = 0; i < 100 && !(await blocks(gateways[0]!, 'manual.example.org')); i++) await sleep(100);
+  const flusher = new Redis(`redis://127.0.0.1:${redisPort}/0`);
+  t.teardown(() => flusher.disconnect());
+  await flusher.flushall();
+  let rewritten = false;
+  for (let i = 0; i < 100 && !rewritten; i++) {
+    await sleep(100);
+    rewritten = (await flusher.get('sluice-test:current')) !== null;
+  }
+  t.ok(rewritten, 'after a FLUSHALL the syncer writes the set again');
+  const late = await serve(edgeConfig, 20_000, ['--role', 'gateway']);
+  t.teardown(late.stop);
+  for (const gw of [...gateways, late]) {
+    let both = false;
+    for (let i = 0; i < 50 && !both; i++) {
+      both = (await blocks(gw, 'a.third.example.org')) && (await blocks(gw, 'manual.example.org'));
+      if (!both) await sleep(100);
+    }
+    t.ok(both, `gateway on ${gw.dnsPort}: listed and manual entries block after the FLUSHALL`);
+  }
+  const entries = (await (await fetch(`http://127.0.0.1:${syncer.httpPort}/v1/indicators`, { headers: auth })).json()) as { entries: Array<{ value: string }> };
+  t.match(entries.entries, [{ value: 'manual.example.org' }], 'the manual entry is back in Redis');
 });

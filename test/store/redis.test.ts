@@ -37,15 +37,22 @@ t.test('versions in Redis, with a password from the environment', async (t) => {
   t.equal(await store.load(2), undefined, 'versions older than the last 3 are pruned');
   t.ok(await store.load(3), 'the last 3 are kept');
 
-  await store.save(image(4, 99));
-  t.equal(await store.currentVersion(), 5, 'a slow writer of an older version does not move current back');
+  const slow = await store.nextVersion();
+  const fast = await store.nextVersion();
+  await store.save(image(fast, 70));
+  await store.save(image(slow, 60));
+  t.equal(await store.currentVersion(), fast, 'a slow writer of an older version does not move current back');
+
+  await store.save(image(fast, 99));
+  t.same([...(await store.load(fast))!.sections.a!], [70, 71, 72], 'a version id written before is never overwritten');
+  t.equal(await store.currentVersion(), fast + 1, 'the second writer of an id gets the next one');
 
   const seen: number[] = [];
   store.watch((v) => seen.push(v), () => undefined);
   await sleep(200);
   await store.save(image(await store.nextVersion(), 60));
   await sleep(300);
-  t.same(seen, [5, 6], 'watchers hear the current version, then each new one');
+  t.same(seen, [fast + 1, fast + 2], 'watchers hear the current version, then each new one');
 });
 
 t.test('the syncer lease survives an outage and ends only when another syncer holds it', async (t) => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { connectRedis, type RedisSettings } from './connect.js';
 import { StoreError } from '../../errors.js';
@@ -16,14 +17,35 @@ const INDEX_GET = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 return redis.call('HMGET', KEYS[1], unpack(ARGV))`;
 
+/** Staged keys of a save that never finished (the writer died) expire on their own. */
+const STAGE_TTL_MS = 600_000;
+
 /**
- * Becomes current only if newer than what is current (a slow writer cannot go backwards) and,
- * when the writer holds a lease, only while it still does (a paused old leader is fenced off).
+ * Publishes a staged version in one step. Refused when the writer holds no lease (a paused old
+ * leader is fenced off: -1) and when the version id is taken (-2: numbered locally while Redis
+ * was away, or written by another syncer), so no version is ever written twice. Otherwise the
+ * staged keys are renamed into place, and the version becomes current if newer than what is
+ * current (a slow writer cannot go backwards).
+ *
+ * KEYS: current, versions, lease, set:V:meta, then (staged, final) for every section.
+ * ARGV: version, lease id ('' without a lease), meta JSON, number of sections.
  */
-const SET_CURRENT = `
+const PUBLISH = `
+local n = tonumber(ARGV[4])
 if ARGV[2] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[2] then
+  for i = 1, n do redis.call('DEL', KEYS[3 + 2 * i]) end
   return -1
 end
+if redis.call('EXISTS', KEYS[4]) == 1 then return -2 end
+for i = 1, n do
+  local from, to = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
+  if redis.call('EXISTS', from) == 1 then
+    redis.call('RENAME', from, to)
+    redis.call('PERSIST', to)
+  end
+end
+redis.call('SET', KEYS[4], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[1])
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) > cur then
   redis.call('SET', KEYS[1], ARGV[1])
@@ -44,8 +66,9 @@ return 0`;
  *   feeds                JSON: the leading syncer's feed status, for every gateway's /v1/feeds
  *   channel versions     a new current version is announced here
  *
- * A version is written completely (in one MULTI) before `current` points at it, and old
- * versions are deleted once KEEP_VERSIONS newer ones exist. Commands fail at once while Redis
+ * A version is staged under keys of its writer's own, then renamed into place and made current
+ * in one script, so it is complete before anyone sees it and never overwrites another
+ * writer's version of the same id. Old versions are deleted once KEEP_VERSIONS newer ones exist. Commands fail at once while Redis
  * is unreachable (no offline queue), so callers keep serving what they have.
  */
 export class RedisStore implements SetStore {
@@ -53,6 +76,9 @@ export class RedisStore implements SetStore {
   private subscriber: Redis | Cluster | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private lastWritten = 0;
+  /** Names this store's staged keys apart from every other writer's. */
+  private readonly writer = randomUUID();
+  private saves = 0;
   /** Set on a syncer that holds the lease: its writes count only while it does. */
   leaseId = '';
 
@@ -100,27 +126,42 @@ export class RedisStore implements SetStore {
   }
 
   async save(image: SetImage): Promise<void> {
-    const v = image.meta.version;
     await this.run('save', async () => {
-      if (image.index) await this.writeIndex(v, image.index());
+      const stage = `stage:${this.writer}:${++this.saves}:`;
+      const names = [...Object.keys(image.sections), ...(image.index ? ['index'] : [])];
+      if (image.index) await this.writeIndex(this.key(`${stage}index`), image.index());
       const multi = this.redis.multi();
-      multi.set(this.key(`set:${v}:meta`), JSON.stringify({ meta: image.meta, sections: Object.keys(image.sections) }));
       for (const [name, bytes] of Object.entries(image.sections)) {
-        multi.set(this.key(`set:${v}:${name}`), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        multi.set(this.key(`${stage}${name}`), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 'PX', STAGE_TTL_MS);
       }
-      multi.zadd(this.key('versions'), v, String(v));
+      if (image.index) multi.pexpire(this.key(`${stage}index`), STAGE_TTL_MS);
       await multi.exec();
-      const done = await this.redis.eval(SET_CURRENT, 3, this.key('current'), this.key('versions'), this.key('lease'), String(v), this.leaseId);
-      if (done === -1) throw new Error(`version ${v} not published: this syncer no longer holds the lease`);
+
+      let v = image.meta.version;
+      for (let attempt = 1; ; attempt++) {
+        const pairs = names.flatMap((name) => [this.key(`${stage}${name}`), this.key(`set:${v}:${name}`)]);
+        const meta = JSON.stringify({ meta: { ...image.meta, version: v }, sections: Object.keys(image.sections) });
+        const keys = [this.key('current'), this.key('versions'), this.key('lease'), this.key(`set:${v}:meta`), ...pairs];
+        const done = await this.redis.eval(PUBLISH, keys.length, ...keys, String(v), this.leaseId, meta, String(names.length));
+        if (done === -1) throw new Error(`version ${v} not published: this syncer no longer holds the lease`);
+        if (done !== -2) break;
+        if (attempt >= 5) throw new Error(`version ${v} not published: version ids keep being taken`);
+        // Taken: numbered here while Redis was away, or written by someone else. Never overwrite.
+        this.lastWritten = Math.max(this.lastWritten, v);
+        v = await this.nextVersion();
+      }
       this.lastWritten = Math.max(this.lastWritten, v);
       await this.prune(v);
     });
   }
 
+  /** The newest version this store wrote, 0 before the first. */
+  get written(): number {
+    return this.lastWritten;
+  }
+
   /** The index in chunks, a bounded number in flight, so a million entries never sit in one reply buffer. */
-  private async writeIndex(v: number, records: Iterable<[string, string]>): Promise<void> {
-    const key = this.key(`set:${v}:index`);
-    await this.redis.unlink(key); // a retried save starts clean
+  private async writeIndex(key: string, records: Iterable<[string, string]>): Promise<void> {
     let chunk: string[] = [];
     let flying: Array<Promise<unknown>> = [];
     const send = async () => {
