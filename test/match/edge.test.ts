@@ -16,6 +16,7 @@ import type { Matcher } from '../../src/match/matcher.js';
 import { parseQuery, type Query } from '../../src/match/query.js';
 import { settled } from '../../src/match/settle.js';
 import { decide, describe } from '../../src/match/verdict.js';
+import { decisionFor } from '../../src/match/explain.js';
 
 const full = matcherFor(feeds, '', { block_at: 70, monitor_at: 40 }, { guard: defaultGuard() });
 const set = full.set;
@@ -155,4 +156,25 @@ t.test('Redis away: cached answers stand, unconfirmable positives follow the pol
   const allowed = await settled(allowing, () => decide(allowing, cold));
   t.equal(allowed.verdict, 'allow', `policy allow: ${cold.input} passes without confirmation`);
   t.ok(allowCounts.unconfirmed > 0, `counted: ${allowCounts.unconfirmed} by policy`);
+});
+
+t.test('explain finds held networks on edge as on full', async (t) => {
+  const port = await freePort();
+  await startRedis(t, port);
+  const store = new RedisStore({ url: `redis://127.0.0.1:${port}/0` }, 'edge-test:');
+  t.teardown(() => store.close());
+  await store.ready();
+  await store.save(setToStoredImage(set));
+  const edge = await edgeOver(store);
+  const held: string[] = [];
+  for (let e = 0; e < full.size; e++) if (full.entryType(e) === 'cidr' && full.entryHeld(e)) held.push(full.entryValue(e));
+  t.ok(held.length > 0, `${held.length} held networks in the fixtures`);
+  const asked = [...held, ...held.map((n) => n.split('/')[0]!)];
+  const diff: unknown[] = [];
+  for (const value of asked) {
+    const want = describe(decisionFor(full, value));
+    const got = describe(await settled(edge, () => decisionFor(edge, value)));
+    if (JSON.stringify(want) !== JSON.stringify(got)) diff.push({ value, want, got });
+  }
+  t.same(diff.slice(0, 3), [], `${asked.length} explanations of held networks and addresses inside them agree`);
 });

@@ -51,11 +51,14 @@ export function* edgeIndex(set: CompiledSet): Generator<[string, string]> {
 }
 
 /**
- * The entries the network ranges point at, as records, and each range set's entries renumbered
- * into that list: sections an edge gateway loads instead of the per-entry arrays.
+ * The network entries as records, and each range set's entries renumbered into that list:
+ * sections an edge gateway loads instead of the per-entry arrays.
  */
 export function edgeSections(set: CompiledSet): Record<string, Uint8Array> {
   const pinned = new Map<number, number>();
+  // Every network, held ones too: explain finds a network (and the held one around an address)
+  // by scanning these, and there are few of them next to names.
+  for (let e = 0; e < set.meta.entries; e++) if (set.types[e] === TYPE_CODE.cidr) pinned.set(e, pinned.size);
   const out: Record<string, Uint8Array> = {};
   for (const name of RANGE_SETS) {
     const entries = set[name].entries;
