@@ -5,7 +5,7 @@ import { describe, type VerdictBody } from '../match/verdict.js';
 import { decisionFor } from '../match/explain.js';
 import { decayModels } from '../sync/publisher.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
-import { loadRuntimeConfig, openStore } from './runtime.js';
+import { loadRuntimeConfig, loadSavedImage, savedWhere } from './runtime.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -17,11 +17,9 @@ export async function checkCommand(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('sluice check: give at least one VALUE');
   const { config } = loadRuntimeConfig(values.config);
 
-  const store = openStore(config);
-  const image = await store.loadLatest();
-  await store.close();
+  const image = await loadSavedImage(config);
   if (!image) {
-    throw new SluiceError('SLUICE_ERR_NOT_READY', `${config.data_dir}: no indicator set saved yet; run sluice sync --once or sluice serve first`);
+    throw new SluiceError('SLUICE_ERR_NOT_READY', `${savedWhere(config)}: no indicator set saved yet; run sluice sync --once or sluice serve first`);
   }
   const matcher = new Matcher(imageToSet(image));
 

@@ -3,7 +3,7 @@ import { correlate, type Finding } from '../correlate/index.js';
 import { imageToSet } from '../match/codec.js';
 import { Matcher } from '../match/matcher.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
-import { loadRuntimeConfig, openStore } from './runtime.js';
+import { loadRuntimeConfig, loadSavedImage, savedWhere } from './runtime.js';
 
 /**
  * `sluice correlate LOGFILE…`: every indicator of the saved set found in the logs, with when
@@ -19,10 +19,8 @@ export async function correlateCommand(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError('sluice correlate: give at least one LOGFILE');
   if (values.format !== 'text' && values.format !== 'json') throw new UsageError(`sluice correlate: --format is text or json, not ${values.format}`);
   const { config } = loadRuntimeConfig(values.config as string);
-  const store = openStore(config);
-  const image = await store.loadLatest();
-  await store.close();
-  if (!image) throw new SluiceError('SLUICE_ERR_NOT_READY', `${config.data_dir}: no indicator set saved yet; run sluice sync --once first`);
+  const image = await loadSavedImage(config);
+  if (!image) throw new SluiceError('SLUICE_ERR_NOT_READY', `${savedWhere(config)}: no indicator set saved yet; run sluice sync --once first`);
   const matcher = new Matcher(imageToSet(image));
   // Piped into head or less: a closed pipe ends the hunt quietly, not with a stack trace.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {

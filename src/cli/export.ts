@@ -7,7 +7,7 @@ import { imageToSet } from '../match/codec.js';
 import { Matcher } from '../match/matcher.js';
 import type { Config } from '../config/load.js';
 import { CONFIG_OPTION, parseCommandArgs } from './args.js';
-import { loadRuntimeConfig, openStore } from './runtime.js';
+import { loadRuntimeConfig, loadSavedImage, savedWhere } from './runtime.js';
 
 /** `sluice export`: the same lists `/edl/` serves, from the saved set, on stdout. */
 export async function exportCommand(args: string[]): Promise<number> {
@@ -75,9 +75,7 @@ async function exportNamed(configFile: string, name: string, page: number): Prom
 }
 
 async function savedMatcher(config: Config): Promise<Matcher> {
-  const store = openStore(config);
-  const image = await store.loadLatest();
-  await store.close();
-  if (!image) throw new SluiceError('SLUICE_ERR_NOT_READY', `${config.data_dir}: no indicator set saved yet; run sluice sync --once first`);
+  const image = await loadSavedImage(config);
+  if (!image) throw new SluiceError('SLUICE_ERR_NOT_READY', `${savedWhere(config)}: no indicator set saved yet; run sluice sync --once first`);
   return new Matcher(imageToSet(image));
 }

@@ -1,6 +1,29 @@
 import { loadConfig, type Config } from '../config/load.js';
 import { rootLogger, setLogLevel, type Logger } from '../log.js';
-export { openStore } from '../store/open.js';
+import { openStore } from '../store/open.js';
+import { RedisStore } from '../store/redis/index.js';
+import type { SetImage } from '../store/types.js';
+export { openStore };
+
+/** Where the saved set lives, for messages. */
+export function savedWhere(config: Config): string {
+  return config.store === 'redis' ? `redis (prefix ${config.redis.prefix})` : config.data_dir;
+}
+
+/**
+ * The current saved set, from data_dir or from Redis (connected first: commands fail at once
+ * while a connection is not open). The store is closed whatever happens, so a command that
+ * failed exits instead of waiting on a reconnecting client.
+ */
+export async function loadSavedImage(config: Config): Promise<SetImage | undefined> {
+  const store = openStore(config);
+  try {
+    if (store instanceof RedisStore) await store.ready();
+    return await store.loadLatest();
+  } finally {
+    await store.close();
+  }
+}
 
 /** Loads the config named on the command line and applies its log level. */
 export function loadRuntimeConfig(file: string): { config: Config; logger: Logger } {

@@ -54,6 +54,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (role !== 'all' && role !== 'syncer' && role !== 'gateway') throw new UsageError(`sluice serve: --role is all, syncer or gateway, not ${role}`);
   const { config, logger } = loadRuntimeConfig(values.config);
   if (role !== 'all' && config.store !== 'redis') throw new UsageError(`sluice serve: --role ${role} needs store: redis (gateways and syncers share versions there)`);
+  // Only a gateway follows with the edge memory mode; a syncer or an all-in-one process ignores it.
+  if (role === 'gateway' && config.redis.gateway.memory === 'edge' && config.dns.workers > 1) {
+    throw new UsageError('sluice serve: an edge gateway (redis.gateway.memory: edge) runs one DNS process; set dns.workers: 1 and run more gateways instead');
+  }
   logger.info({ config: redactedConfig(config) }, 'starting sluice');
   if (config.dns.listen.length && config.dns.allow_clients.some((c) => /^(0\.0\.0\.0|::)\/0$/.test(c))) {
     logger.warn({ allow_clients: config.dns.allow_clients }, 'dns.allow_clients admits every address: an open resolver can be abused for amplification attacks');
@@ -117,7 +121,9 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
   };
   // A gateway of a scale-out follows the versions in Redis; every other role runs the syncer.
   const follower = role === 'gateway' ? followRedis(config, metrics, holder, onSet, logger.child({ component: 'store' })) : undefined;
-  const syncer = follower ? undefined : new SyncerHost({ config, logger: logger.child({ component: 'sync' }), onSet });
+  const syncer = follower
+    ? undefined
+    : new SyncerHost({ config, logger: logger.child({ component: 'sync' }), onSet, onStoreState: (degraded) => metrics.storeDegraded.set(degraded ? 1 : 0) });
   const source = (follower ?? syncer)!;
   // Opened here so stop() can close it: a Redis connection left open keeps the process alive.
   const overrideStore = syncer ? openOverrides(config) : undefined;
@@ -145,6 +151,8 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
       : {}),
     ...(config.taxii_server.enabled ? { taxii: taxiiSettings(config) } : {}),
     ...(follower ? { storeDegraded: () => follower.degraded } : {}),
+    // A syncer on Redis goes on fetching and serving while Redis is away, and says so.
+    ...(syncer && config.store === 'redis' ? { storeDegraded: () => syncer.storeDegraded } : {}),
     ...(events ? { onHit: (hit: ForwardAuthHit) => events.emit(httpHitEvent(hit)) } : {}),
     forwardAuth: {
       check: config.forward_auth.check,
@@ -202,9 +210,16 @@ function followRedis(config: Config, metrics: Metrics, holder: MatcherHolder, on
   const edge = config.redis.gateway;
   if (edge.memory === 'full') return new RedisFollower(store, (image) => onSet(imageToSet(image)), logger, (name) => !isEdgeSection(name), onDegraded);
   logger.info({ cache_size: edge.cache_size, unconfirmed: edge.unconfirmed }, 'edge gateway: Bloom filters in memory, matches confirmed in Redis');
+  let follower: RedisFollower | undefined;
   const onImage = (image: SetImage) => {
     const version = image.meta.version;
-    const matcher = edgeMatcherOf(image, { fetch: (keys) => store.records(version, keys) }, {
+    const fetch = (keys: string[]) =>
+      store.records(version, keys).catch((err: Error) => {
+        // The version was pruned under us (this gateway was paused or slow): move on at once.
+        if (/has no index/.test(err.message)) follower?.refresh();
+        throw err;
+      });
+    const matcher = edgeMatcherOf(image, { fetch }, {
       cacheSize: edge.cache_size,
       unconfirmed: edge.unconfirmed,
       onConfirm: (result, n) => n && metrics.edgeConfirmations.inc({ result }, n),
@@ -214,7 +229,8 @@ function followRedis(config: Config, metrics: Metrics, holder: MatcherHolder, on
     const meta = image.meta as unknown as CompiledSet['meta'];
     metrics.setLoaded(meta.version, meta.counts);
   };
-  return new RedisFollower(store, onImage, logger, isEdgeGatewaySection, onDegraded);
+  follower = new RedisFollower(store, onImage, logger, isEdgeGatewaySection, onDegraded);
+  return follower;
 }
 
 /**

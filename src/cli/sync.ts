@@ -1,4 +1,6 @@
-import { UsageError } from '../errors.js';
+import { SluiceError, UsageError } from '../errors.js';
+import { Lease } from '../store/redis/lease.js';
+import { RedisStore } from '../store/redis/index.js';
 import { closeHttp, useFeedResolvers } from '../feeds/fetch/index.js';
 import { resolverAddresses } from '../sync/resolvers.js';
 import { Metrics } from '../metrics/registry.js';
@@ -18,6 +20,7 @@ export async function syncCommand(args: string[]): Promise<number> {
 
   useFeedResolvers(resolverAddresses(config.dns.upstream));
   const store = openStore(config);
+  const lease = store instanceof RedisStore ? await takeLease(store, config.redis.lease) : undefined;
   const syncer = new Syncer({ config, store, metrics: new Metrics(), logger: logger.child({ component: 'sync' }), onSet: () => undefined });
   try {
     const { version, failed } = await syncer.runOnce();
@@ -30,7 +33,29 @@ export async function syncCommand(args: string[]): Promise<number> {
     return failed > 0 || version === undefined ? 1 : 0;
   } finally {
     await syncer.stop();
+    await lease?.release();
     await closeHttp();
     await store.close();
   }
+}
+
+/**
+ * With Redis, one syncer writes versions: a one-off sync takes the lease for its run, or
+ * refuses while a running syncer holds it (its versions would race this one's).
+ */
+async function takeLease(store: RedisStore, ttlMs: number): Promise<Lease> {
+  const lease = new Lease(store.settings, store.prefix, ttlMs);
+  try {
+    await store.ready();
+    if (!(await lease.tryAcquire())) {
+      throw new SluiceError('SLUICE_ERR_CONFLICT', 'another syncer holds the lease in Redis and writes the versions; ask it to sync a feed with POST /v1/feeds/NAME/sync');
+    }
+  } catch (err) {
+    lease.stop();
+    await store.close();
+    throw err;
+  }
+  lease.keep(() => undefined);
+  store.leaseId = lease.id;
+  return lease;
 }

@@ -83,10 +83,6 @@ function checkEdge(config: ParsedConfig, file: string, lineAt: LineAt): void {
     const line = lineAt(['redis', 'gateway', 'memory']);
     throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}redis.gateway.memory: edge needs store: redis (edge gateways confirm matches there)`);
   }
-  if (config.dns.workers > 1) {
-    const line = lineAt(['dns', 'workers']);
-    throw new ConfigError(file, `invalid config: ${line ? `line ${line}: ` : ''}dns.workers: an edge gateway (redis.gateway.memory: edge) runs one DNS process; run more gateways instead`);
-  }
 }
 
 /** Named lists are unique, and the TAXII server shares only lists that exist. */

@@ -72,6 +72,11 @@ export class RedisFollower {
     return Promise.resolve();
   }
 
+  /** Loads the current version now, without waiting for the next poll (the one held is gone). */
+  refresh(): void {
+    this.loading = this.loading.then(async () => this.take(await this.store.currentVersion())).catch((err: Error) => this.markDown(err));
+  }
+
   private async refreshFeeds(): Promise<void> {
     this.feeds = (await this.store.readFeedStatus()) ?? this.feeds;
   }

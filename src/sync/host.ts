@@ -15,6 +15,7 @@ export interface SyncerHostOptions {
   config: Config;
   logger: Logger;
   onSet: (set: CompiledSet) => void;
+  onStoreState?: (degraded: boolean) => void;
 }
 
 /**
@@ -29,6 +30,8 @@ export class SyncerHost {
   private nextId = 1;
   private readonly pending = new Map<number, (value: unknown) => void>();
   private stopping = false;
+  /** The store could not take the newest version: it is served from memory until it can. */
+  storeDegraded = false;
   private loaded: Promise<void> | undefined;
   private ran: Promise<void> | undefined;
 
@@ -97,6 +100,10 @@ export class SyncerHost {
           return;
         case 'status':
           this.feeds = message.feeds;
+          return;
+        case 'store':
+          if (message.degraded !== this.storeDegraded) this.opts.onStoreState?.(message.degraded);
+          this.storeDegraded = message.degraded;
           return;
         case 'loaded':
           return markLoaded();

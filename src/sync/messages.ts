@@ -14,6 +14,7 @@ export type ToSyncer =
 export type FromSyncer =
   | { type: 'set'; meta: { version: number } & Record<string, unknown>; sections: Record<string, Uint8Array> }
   | { type: 'status'; feeds: FeedStatus[] }
+  | { type: 'store'; degraded: boolean }
   | { type: 'loaded' }
   | { type: 'ran' }
   | { type: 'reply'; id: number; value: unknown }

@@ -36,6 +36,8 @@ export interface PublisherOptions {
   onSet: (set: CompiledSet, handover: boolean) => void;
   /** After each build: what the guards held back, per feed. */
   onHeld?: (held: Map<string, HeldReport>) => void;
+  /** Whether the store took the last version (false) or cannot be reached (true). */
+  onStoreState?: (degraded: boolean) => void;
   now?: () => number;
 }
 
@@ -143,6 +145,7 @@ export class Publisher {
     try {
       this.lastVersion = Math.max(this.lastVersion + 1, await this.opts.store.nextVersion());
     } catch (err) {
+      this.opts.onStoreState?.(true);
       this.lastVersion++;
       this.opts.logger.warn({ err: (err as Error).message, version: this.lastVersion }, 'store unreachable; numbering this version locally');
     }
@@ -154,7 +157,9 @@ export class Publisher {
     try {
       await this.opts.store.save(image);
       this.pending = undefined;
+      this.opts.onStoreState?.(false);
     } catch (err) {
+      this.opts.onStoreState?.(true);
       this.opts.metrics.storeErrors.inc({ operation: 'save' });
       this.opts.logger.error({ err: (err as Error).message }, 'cannot persist the new set; it is served from memory and saved again until the store takes it');
       // A copy: the set's own memory goes to the gateway thread next.
@@ -179,6 +184,7 @@ export class Publisher {
       this.opts.store.save(image).then(
         () => {
           if (this.pending === image) this.pending = undefined;
+          this.opts.onStoreState?.(false);
           this.opts.logger.info({ version: image.meta.version }, 'store is back; the set is saved');
         },
         () => undefined,

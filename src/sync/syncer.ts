@@ -55,6 +55,8 @@ export interface SyncerOptions {
   onSet: (set: CompiledSet, handover: boolean) => void;
   /** Called whenever a feed's status changes. */
   onStatus?: (feeds: FeedStatus[]) => void;
+  /** Whether the store took the last version (false) or cannot be reached (true). */
+  onStoreState?: (degraded: boolean) => void;
   now?: () => number;
 }
 

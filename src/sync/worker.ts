@@ -34,6 +34,7 @@ const syncer = new Syncer({
     const buffers = handover ? [...new Set(Object.values(image.sections).map((s) => s.buffer as ArrayBuffer))] : [];
     send({ type: 'set', meta: image.meta, sections: image.sections }, buffers);
   },
+  onStoreState: (degraded) => send({ type: 'store', degraded }),
   onStatus: (feeds) => {
     send({ type: 'status', feeds });
     // Gateways show the leader's feed status; a standby's would be stale.
@@ -69,9 +70,10 @@ port.on('message', (message: ToSyncer) => {
       void metrics.registry.metrics().then((value) => send({ type: 'reply', id: message.id, value }));
       return;
     case 'stop':
-      heldLease?.stop();
+      // Given up once the syncer is done writing, so a standby takes over at once.
       void syncer
         .stop()
+        .then(() => heldLease?.release())
         .then(() => Promise.all([closeHttp(), store.close()]))
         .finally(() => {
           send({ type: 'stopped' });

@@ -211,6 +211,20 @@ const BAD: BadCase[] = [
     why: /must be a CIDR/,
   },
   {
+    name: 'an edge gateway without the Redis store',
+    yaml: 'redis:\n  gateway:\n    memory: edge\n',
+    path: 'redis.gateway.memory',
+    line: 3,
+    why: /edge needs store: redis/,
+  },
+  {
+    name: 'an unknown unconfirmed policy',
+    yaml: 'store: redis\nredis:\n  gateway:\n    unconfirmed: deny\n',
+    path: 'redis.gateway.unconfirmed',
+    line: 4,
+    why: /allow|block/,
+  },
+  {
     name: 'an error share over 1',
     yaml: 'sync:\n  max_invalid_share: 2\n',
     path: 'sync.max_invalid_share',

@@ -26,6 +26,11 @@ t.test('a config error exits 2 and names the file, line and key', async (t) => {
     t.equal(res.code, 2, yaml);
     t.match(res.stderr, message, yaml);
   }
+  // An edge gateway runs one DNS process; the same config serves a syncer with its workers.
+  const edge = workspace('store: redis\nredis:\n  url: redis://127.0.0.1:1/0\n  gateway: { memory: edge }\ndns:\n  listen: []\n  workers: 2\n');
+  const gateway = await sluice(['serve', '--config', edge, '--role', 'gateway']);
+  t.equal(gateway.code, 2, 'edge gateway with dns.workers: 2');
+  t.match(gateway.stderr, /edge gateway \(redis.gateway.memory: edge\) runs one DNS process; set dns.workers: 1/);
   const missing = await sluice(['serve', '--config', '/nonexistent/sluice.yaml']);
   t.equal(missing.code, 2);
   t.match(missing.stderr, /\/nonexistent\/sluice\.yaml: cannot read config: ENOENT/);

@@ -114,6 +114,9 @@ t.test('one syncer, three gateways, one Redis', async (t) => {
     fetched = (await syncerVerdict()) === 'block';
   }
   t.ok(fetched, 'the syncer fetched a change while Redis was away');
+  const syncerReady = async () => (await (await fetch(`http://127.0.0.1:${syncer.httpPort}/readyz`)).json()) as { ready: boolean; degraded: boolean };
+  t.match(await syncerReady(), { ready: true, degraded: true }, 'the syncer says it cannot write: ready, degraded');
+  t.match(await (await fetch(`http://127.0.0.1:${syncer.httpPort}/metrics`)).text(), /^sluice_store_degraded 1$/m, 'syncer metrics: degraded');
 
   // ...and reaches the gateways once Redis comes back (empty: no persistence), with no further change.
   await startRedis(t, redisPort);
@@ -123,6 +126,7 @@ t.test('one syncer, three gateways, one Redis', async (t) => {
     caughtUp = (await Promise.all(gateways.map((g) => blocks(g, 'third.example.org')))).every(Boolean);
   }
   t.ok(caughtUp, 'after Redis returns, the change made during the outage reaches every gateway');
+  t.match(await syncerReady(), { degraded: false }, 'the syncer wrote it: no longer degraded');
   for (const gw of gateways) {
     const back = (await (await fetch(`http://127.0.0.1:${gw.httpPort}/readyz`)).json()) as { degraded: boolean };
     t.equal(back.degraded, false, 'no longer degraded');

@@ -155,6 +155,7 @@ t.test('Redis away: cached answers stand, unconfirmable positives follow the pol
   t.ok(blockCounts.unconfirmed > 0 && blockCounts.errors > 0, `counted: ${blockCounts.unconfirmed} by policy, ${blockCounts.errors} failed confirmations`);
   const allowed = await settled(allowing, () => decide(allowing, cold));
   t.equal(allowed.verdict, 'allow', `policy allow: ${cold.input} passes without confirmation`);
+  t.match(describe(allowed), { match: { type: 'domain' }, warnings: [/allowed by redis.gateway.unconfirmed/] }, 'and the verdict says why, not "not listed"');
   t.ok(allowCounts.unconfirmed > 0, `counted: ${allowCounts.unconfirmed} by policy`);
 });
 

@@ -83,3 +83,36 @@ t.test('the syncer lease survives an outage and ends only when another syncer ho
   for (let i = 0; i < 40 && lost === 0; i++) await sleep(100);
   t.equal(lost, 1, 'another syncer holding it ends this one, once');
 });
+
+t.test('a version superseded moments ago is kept for gateways still on it, up to a bound', async (t) => {
+  const port = await freePort();
+  await startRedis(t, port);
+  const store = new RedisStore({ url: `redis://127.0.0.1:${port}/0` }, 'grace:');
+  t.teardown(() => store.close());
+  await store.ready();
+  const now = Math.floor(Date.now() / 1000);
+  for (let v = 1; v <= 12; v++) {
+    await store.save({ meta: { version: await store.nextVersion(), createdAt: now }, sections: { a: new Uint8Array([v]) } });
+  }
+  t.ok(await store.load(3), 'superseded seconds ago: kept, although older than the newest 3');
+  t.equal(await store.load(2), undefined, 'but never more than 10 versions');
+  t.ok(await store.load(12), 'the current one');
+});
+
+t.test('a syncer takes a free lease at once and gives it up on a clean stop', async (t) => {
+  const port = await freePort();
+  await startRedis(t, port);
+  const url = `redis://127.0.0.1:${port}/0`;
+  const first = new Lease({ url }, 'release-test:', 30_000);
+  let waited = false;
+  const started = performance.now();
+  await first.acquire(() => (waited = true));
+  t.notOk(waited, 'no "standing by" while merely connecting');
+  t.ok(performance.now() - started < 2_000, `taken in ${Math.round(performance.now() - started)} ms, not a third of the lease`);
+  await first.release();
+  const second = new Lease({ url }, 'release-test:', 30_000);
+  t.teardown(() => second.stop());
+  const handover = performance.now();
+  await second.acquire(() => undefined);
+  t.ok(performance.now() - handover < 2_000, 'released: the next syncer takes it at once, not after 30 s');
+});

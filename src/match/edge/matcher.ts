@@ -48,7 +48,7 @@ const TYPES = INDICATOR_TYPES.length;
  * (listed or not), so a popular name costs one round trip per version and gateway.
  *
  * Entry numbers are slots: the pinned network entries first, then one slot per type for keys
- * answered by the block policy, then the cache. A slot is reused only when the cache evicts,
+ * answered by the block policy and one for the allow policy, then the cache. A slot is reused only when the cache evicts,
  * which happens in `confirm`, never during the synchronous lookup that returned it.
  */
 export class EdgeMatcher extends Matcher {
@@ -76,7 +76,7 @@ export class EdgeMatcher extends Matcher {
     // Slots are added as the cache fills, up to cache_size (and past it only while keys of
     // lookups in progress need them): a large bound costs nothing until used.
     const capacity = Math.min(Math.max(1, options.cacheSize), INITIAL_SLOTS);
-    const slots = pinned + TYPES + capacity;
+    const slots = pinned + 2 * TYPES + capacity;
     const types = new Uint8Array(slots);
     const flags = new Uint8Array(slots);
     const scores = new Uint8Array(slots);
@@ -102,11 +102,14 @@ export class EdgeMatcher extends Matcher {
     this.policySlots = pinned;
     parts.pinned.forEach((record, slot) => this.place(slot, record[5] ?? '', record));
     for (let t = 0; t < TYPES; t++) {
-      // Scored to block, with no feed behind it: what the block policy answers.
+      // With no feed behind them, what each policy answers: scored to block, or to allow (a
+      // match all the same, so the verdict can say why it is allowed).
       types[pinned + t] = t;
       scores[pinned + t] = 100;
+      types[pinned + TYPES + t] = t;
+      scores[pinned + TYPES + t] = 0;
     }
-    for (let slot = slots - 1; slot >= pinned + TYPES; slot--) this.free.push(slot);
+    for (let slot = slots - 1; slot >= pinned + 2 * TYPES; slot--) this.free.push(slot);
   }
 
   override get partial(): boolean {
@@ -133,8 +136,7 @@ export class EdgeMatcher extends Matcher {
       return -1;
     }
     this.options.onUnconfirmed?.(this.options.unconfirmed);
-    if (this.options.unconfirmed === 'allow') return -1;
-    const policySlot = this.policySlots + this.expect;
+    const policySlot = this.policySlots + (this.options.unconfirmed === 'allow' ? TYPES : 0) + this.expect;
     this.keys[policySlot] = key;
     return policySlot;
   }
@@ -282,7 +284,7 @@ export class EdgeMatcher extends Matcher {
   /** Doubles the cache's slots (typed arrays cannot grow in place: copied into larger ones). */
   private grow(): void {
     const old = this.set.types.length;
-    const size = old + Math.max(INITIAL_SLOTS, old - this.pinnedCount - TYPES);
+    const size = old + Math.max(INITIAL_SLOTS, old - this.pinnedCount - 2 * TYPES);
     const widen = <T extends Uint8Array | Uint32Array>(a: T, make: (n: number) => T): T => {
       const b = make(size);
       b.set(a);
@@ -321,10 +323,11 @@ export class EdgeMatcher extends Matcher {
   override entryDetail(entry: number): EntryDetail {
     const record = this.records[entry];
     if (record) return detailFromStored(record[4], this.set.meta.names);
+    const policy = entry >= this.policySlots + TYPES ? 'allowed' : 'blocked';
     return {
       sources: [],
       allow: [],
-      warnings: [{ guard: 'edge', detail: 'possibly listed (Bloom filter) and not confirmable in Redis: blocked by redis.gateway.unconfirmed' }],
+      warnings: [{ guard: 'edge', detail: `possibly listed (Bloom filter) and not confirmable in Redis: ${policy} by redis.gateway.unconfirmed` }],
     };
   }
 

@@ -6,6 +6,9 @@ import type { SetImage, SetStore } from '../types.js';
 
 /** Versions kept after a newer one is current: gateways still loading one can finish. */
 const KEEP_VERSIONS = 3;
+/** An older version stays this long after it was superseded, up to MAX_VERSIONS in all. */
+const PRUNE_GRACE_S = 30;
+const MAX_VERSIONS = 10;
 /** Gateways also poll, so a missed announcement costs this long at most. */
 const POLL_MS = 2_000;
 /** Index fields per HSET, and HSETs in flight, while a version's index is written. */
@@ -59,7 +62,8 @@ return 0`;
  *
  *   version              counter handing out version ids (INCR)
  *   current              the version gateways serve
- *   versions             sorted set of stored version ids
+ *   versions             sorted set of stored version ids (the newest 3, and any superseded
+ *                        less than 30 s ago, up to 10)
  *   set:V:meta           JSON: the set's metadata and the names of its sections
  *   set:V:SECTION        one typed array of the compiled set, as raw bytes
  *   set:V:index          hash: lookup key → the entry's record (edge gateways confirm here)
@@ -180,9 +184,19 @@ export class RedisStore implements SetStore {
     await Promise.all(flying);
   }
 
+  /**
+   * Deletes versions older than the newest KEEP_VERSIONS, once they were superseded at least
+   * PRUNE_GRACE_S ago: a gateway that was paused or slow still finds its version (an edge
+   * gateway confirms against it) while it catches up.
+   */
   private async prune(current: number): Promise<void> {
-    const old = await this.redis.zrangebyscore(this.key('versions'), '-inf', `(${current - KEEP_VERSIONS + 1}`);
-    for (const v of old) {
+    const all = (await this.redis.zrangebyscore(this.key('versions'), '-inf', current)).map(Number);
+    const now = Date.now() / 1000;
+    for (let i = 0; i < all.length - KEEP_VERSIONS; i++) {
+      const v = all[i]!;
+      const successor = await this.redis.get(this.key(`set:${all[i + 1]}:meta`));
+      const supersededAt = successor ? Number((JSON.parse(successor) as { meta: { createdAt?: number } }).meta.createdAt ?? 0) : 0;
+      if (now - supersededAt < PRUNE_GRACE_S && all.length - i <= MAX_VERSIONS) break;
       const meta = await this.redis.get(this.key(`set:${v}:meta`));
       const names = meta ? (JSON.parse(meta) as { sections: string[] }).sections : [];
       // UNLINK frees a large index in the background instead of stalling every client.

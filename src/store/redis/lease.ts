@@ -2,6 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { connectRedis, type RedisSettings } from './connect.js';
 
+/** Deletes the lease only while we hold it. */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /**
  * Extends the lease while we hold it (1). Takes it again when nobody does (2): it ran out
  * during an outage, or Redis came back empty. Someone else holding it ends ours (0).
@@ -45,12 +50,30 @@ export class Lease {
   async acquire(onWaiting: () => void): Promise<void> {
     let told = false;
     while (!this.stopped) {
-      const got = await this.redis.set(this.key, this.id, 'PX', this.ttlMs, 'NX').catch(() => null);
+      const got = await this.redis.set(this.key, this.id, 'PX', this.ttlMs, 'NX').catch(() => undefined);
       if (got === 'OK') return;
-      if (!told) onWaiting();
-      told = true;
-      await new Promise((r) => setTimeout(r, this.ttlMs / 3).unref());
+      // Not connected yet (or Redis away): ask again soon. Held by another syncer: stand by.
+      const unreachable = got === undefined;
+      if (!unreachable && !told) {
+        onWaiting();
+        told = true;
+      }
+      await new Promise((r) => setTimeout(r, unreachable ? Math.min(250, this.ttlMs / 3) : this.ttlMs / 3).unref());
     }
+  }
+
+  /** Takes the lease if nobody holds it; false when another syncer does. */
+  async tryAcquire(): Promise<boolean> {
+    if (this.redis.status !== 'ready') {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('redis is not reachable for the lease')), 5_000);
+        this.redis.once('ready', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return (await this.redis.set(this.key, this.id, 'PX', this.ttlMs, 'NX')) === 'OK';
   }
 
   /**
@@ -72,6 +95,14 @@ export class Lease {
   stop(): void {
     this.stopped = true;
     clearInterval(this.timer);
+    this.redis.disconnect();
+  }
+
+  /** Gives the lease up (a clean shutdown), so a standby need not wait for it to run out. */
+  async release(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.redis.eval(RELEASE, 1, this.key, this.id).catch(() => undefined);
     this.redis.disconnect();
   }
 }
