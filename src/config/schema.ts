@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { FEED_FORMATS } from '../feeds/parsers/index.js';
+import { FEED_FORMATS } from './feed-formats.js';
 import { DEFAULT_DECAY } from '../indicators/score.js';
 import { TYPE_HINTS } from '../indicators/types.js';
 import { parseDuration, parseHostPort, parseSize } from './units.js';

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ParsedConfig } from '../config/schema.js';
 import { parseDuration, parseSize } from '../config/units.js';
-import type { DnsHit } from '../dns/handler.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { EventBus } from './bus.js';
@@ -76,8 +75,18 @@ export function createEventBus(config: EventsConfig, callbacks: EventCallbacks =
   );
 }
 
+/** What the DNS handler reports of a hit (its DnsHit), described here so events need not know DNS. */
+export interface DnsHitReport {
+  client: string;
+  name: string;
+  qtype: number;
+  verdict: string;
+  indicator: string;
+  feeds: string[];
+}
+
 /** A DNS handler hit as an event. An allow verdict never reaches here; the bus would ignore it. */
-export function dnsHitEvent(hit: DnsHit): HitEvent {
+export function dnsHitEvent(hit: DnsHitReport): HitEvent {
   return {
     time: new Date().toISOString(),
     source: 'dns',

@@ -7,13 +7,14 @@ import { parseRpz } from './rpz.js';
 import { parseStix } from './stix/index.js';
 import { parseText } from './text.js';
 import type { Parser } from './types.js';
+import { FEED_FORMATS, type FeedFormat } from '../../config/feed-formats.js';
 
 export { ParseReport, MAX_EXAMPLES, type Tally, type ValueFacts } from './report.js';
 export { decodeText } from './lines.js';
 export type { CsvOptions, JsonOptions, MispOptions, ParserOptions, Parser, RpzOptions, StixOptions } from './types.js';
 
-/** Every format a feed may name, and the parser that reads it. */
-export const PARSERS = {
+/** Every format a feed may name (the config's list), and the parser that reads it. */
+export const PARSERS: Record<FeedFormat, Parser> = {
   text: parseText,
   hosts: parseHosts,
   adblock: parseAdblock,
@@ -24,8 +25,6 @@ export const PARSERS = {
   taxii: parseStix,
   misp: parseMisp,
   rpz: parseRpz,
-} satisfies Record<string, Parser>;
+};
 
-export type FeedFormat = keyof typeof PARSERS;
-
-export const FEED_FORMATS = Object.keys(PARSERS) as FeedFormat[];
+export { FEED_FORMATS, type FeedFormat };
