@@ -164,4 +164,29 @@ const sMem = [sluice.pid, ...workerPids].reduce((sum, pid) => sum + rssMiB(pid),
 const uMem = rssMiB(unbound.pid);
 console.log(`memory (RSS): sluice ${fmt(sMem)} MiB, unbound ${fmt(uMem)} MiB, ratio ${fmt(sMem / uMem, 2)} (target <= 0.33)`);
 console.log(`qps ratios sluice/unbound: ${rows.map((r) => `${r.name} ${fmt(r.s.qps / r.u.qps, 2)}`).join(', ')} (target >= 0.95)`);
+
+// ---- the floor: a Node.js UDP responder that does nothing but flip the reply bit (one
+// process per worker asked for, sharing the port as sluice's workers do), under the same load.
+// What Node's datagram path alone reaches here bounds what sluice can.
+sluice.kill('SIGKILL');
+await sleep(500);
+const floorPort = await freePort();
+const floorCode = `
+const cluster = require('node:cluster');
+const dgram = require('node:dgram');
+const n = ${WORKERS};
+if (n > 1 && cluster.isPrimary) { for (let i = 0; i < n; i++) cluster.fork(); }
+else {
+  const s = dgram.createSocket('udp4');
+  s.on('message', (m, r) => { m[2] |= 0x80; s.send(m, r.port, r.address); });
+  s.bind(${floorPort}, '127.0.0.1');
+}`;
+const floor = spawn(process.execPath, ['-e', floorCode], { stdio: 'ignore' });
+children.push(floor);
+await sleep(1000);
+const f = dnsperf(floorPort, join(dir, 'all-allowed.q'));
+const best = Math.max(...rows.map((r) => r.u.qps));
+console.log(
+  `floor: a no-op Node.js UDP responder (${WORKERS} process${WORKERS > 1 ? 'es' : ''}) answers ${fmt(f.qps)} qps, ${fmt(f.qps / best, 2)} of Unbound's best mix; sluice's best mix reaches ${fmt(Math.max(...rows.map((r) => r.s.qps)) / f.qps, 2)} of that floor`,
+);
 process.exit(0);
