@@ -181,7 +181,9 @@ else {
   s.on('message', (m, r) => { m[2] |= 0x80; s.send(m, r.port, r.address); });
   s.bind(${floorPort}, '127.0.0.1');
 }`;
-const floor = spawn(process.execPath, ['-e', floorCode], { stdio: 'ignore' });
+// A file, not -e: cluster workers run the primary's script.
+writeFileSync(join(dir, 'floor.cjs'), floorCode);
+const floor = spawn(process.execPath, [join(dir, 'floor.cjs')], { stdio: 'ignore' });
 children.push(floor);
 await sleep(1000);
 const f = dnsperf(floorPort, join(dir, 'all-allowed.q'));
