@@ -47,6 +47,8 @@ export class Matcher {
    * Bloom filter but not the entries, leaves any here. See `settle`.
    */
   readonly unconfirmed: string[] = [];
+  /** Keys a lookup found possible in the Bloom filter, known or not (edge matchers only). */
+  readonly touched: string[] = [];
   private readonly table: StringTable;
   private readonly bloomSize: number;
   private readonly bloomHashes: number;
@@ -77,6 +79,11 @@ export class Matcher {
   confirm(_keys: string[], _giveUp = false): Promise<void> {
     return Promise.resolve();
   }
+
+  /** Keeps keys in reach until released (edge matchers; nothing to keep for a full set). */
+  hold(_keys: readonly string[]): void {}
+
+  release(_keys: readonly string[]): void {}
 
   /** False for a set held whole; true where lists and scans are not available. */
   get partial(): boolean {

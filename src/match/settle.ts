@@ -11,23 +11,39 @@ const MAX_ROUNDS = 3;
  */
 export function settle<T>(matcher: Matcher, run: () => T): T | Promise<T> {
   const pending = matcher.unconfirmed;
+  const touched = matcher.touched;
   pending.length = 0;
+  touched.length = 0;
   const first = run();
   if (pending.length === 0) return first;
   return (async () => {
-    let result = first;
-    for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
-      // Taken before the await: other lookups use the same list while this one waits.
-      await matcher.confirm(pending.splice(0));
-      result = run();
+    // Every key this lookup relies on, the ones it found as well as the ones it asks for, stays
+    // in reach until it ran again and its caller read the hits: other lookups evict around it.
+    const held: string[] = [];
+    const keep = () => {
+      const keys = touched.splice(0);
+      matcher.hold(keys);
+      held.push(...keys);
+    };
+    try {
+      let result = first;
+      for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round++) {
+        keep();
+        // Taken before the await: other lookups use the same lists while this one waits.
+        await matcher.confirm(pending.splice(0));
+        result = run();
+      }
+      if (pending.length > 0) {
+        keep();
+        await matcher.confirm(pending.splice(0), true);
+        result = run();
+      }
+      pending.length = 0;
+      touched.length = 0;
+      return result;
+    } finally {
+      setImmediate(() => matcher.release(held));
     }
-    if (pending.length > 0) {
-      // Evicted again by other lookups each time: answer by policy rather than loop.
-      await matcher.confirm(pending.splice(0), true);
-      result = run();
-    }
-    pending.length = 0;
-    return result;
   })();
 }
 

@@ -124,6 +124,7 @@ export class EdgeMatcher extends Matcher {
   protected override probe(text: string, from: number, h1: number, h2: number): number {
     if (!this.maybe(h1, h2)) return -1;
     const key = from === 0 ? text : text.slice(from);
+    this.touched.push(key);
     const slot = this.cache.get(key);
     if (slot === undefined) {
       this.unconfirmed.push(key);
@@ -177,11 +178,11 @@ export class EdgeMatcher extends Matcher {
     }
   }
 
-  private hold(keys: string[]): void {
+  override hold(keys: readonly string[]): void {
     for (const key of keys) this.held.set(key, (this.held.get(key) ?? 0) + 1);
   }
 
-  private release(keys: string[]): void {
+  override release(keys: readonly string[]): void {
     for (const key of keys) {
       const n = this.held.get(key)! - 1;
       if (n > 0) this.held.set(key, n);

@@ -14,11 +14,18 @@ const POLL_MS = 2_000;
 /** Index fields per HSET, and HSETs in flight, while a version's index is written. */
 const INDEX_CHUNK = 2_000;
 const INDEX_WINDOW = 16;
+/** Keys per index lookup script. */
+const RECORDS_CHUNK = 1_000;
 
 /** The records of a version's index, or nil when the version is gone (pruned, or Redis lost it). */
 const INDEX_GET = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 return redis.call('HMGET', KEYS[1], unpack(ARGV))`;
+
+/** A Redis URL for messages: the password (and user) it may hold left out. */
+export function withoutPassword(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//[redacted]@');
+}
 
 /** Staged keys of a save that never finished (the writer died) expire on their own. */
 const STAGE_TTL_MS = 600_000;
@@ -108,7 +115,7 @@ export class RedisStore implements SetStore {
     if (this.redis.status === 'ready') return;
     await new Promise<void>((resolve, reject) => {
       const where = this.connection.cluster?.nodes.join(', ') ?? this.connection.sentinel?.nodes.join(', ') ?? this.connection.url;
-      const timer = setTimeout(() => reject(new StoreError(`redis at ${where} is not reachable`)), timeoutMs);
+      const timer = setTimeout(() => reject(new StoreError(`redis at ${withoutPassword(where)} is not reachable`)), timeoutMs);
       this.redis.once('ready', () => {
         clearTimeout(timer);
         resolve();
@@ -211,9 +218,14 @@ export class RedisStore implements SetStore {
    */
   async records(v: number, keys: string[]): Promise<Array<string | null>> {
     return this.run('records', async () => {
-      const found = (await this.redis.eval(INDEX_GET, 1, this.key(`set:${v}:index`), ...keys)) as Array<string | null> | null;
-      if (!found) throw new Error(`version ${v} has no index (pruned, or written without one)`);
-      return found;
+      // In chunks: a script takes its arguments on Lua's stack, which holds about 8,000.
+      const chunks: string[][] = [];
+      for (let i = 0; i < keys.length; i += RECORDS_CHUNK) chunks.push(keys.slice(i, i + RECORDS_CHUNK));
+      const parts = await Promise.all(
+        chunks.map((chunk) => this.redis.eval(INDEX_GET, 1, this.key(`set:${v}:index`), ...chunk) as Promise<Array<string | null> | null>),
+      );
+      if (parts.some((p) => !p)) throw new Error(`version ${v} has no index (pruned, or written without one)`);
+      return parts.flatMap((p) => p!);
     });
   }
 
