@@ -263,6 +263,15 @@ const allowEntry = z.union([z.strictObject({ path: z.string().min(1) }), z.stric
   error: 'each allowlist entry is {path: FILE} or {value: VALUE, reason: TEXT}',
 });
 
+/**
+ * Whether keys under `prefix` share one Cluster slot: Redis hashes only what lies between the
+ * first "{" and the first "}" after it, and only when that is not empty.
+ */
+function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  return open >= 0 && prefix.indexOf('}', open + 1) > open + 1;
+}
+
 export const configSchema = z.strictObject({
   data_dir: z.string().default('./data'),
   store: z.enum(['memory', 'redis']).default('memory'),
@@ -291,7 +300,7 @@ export const configSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({})
-    .refine((r) => !r.cluster || /\{[^}]+\}/.test(r.prefix), { message: 'with cluster, prefix must hold a {hash tag}, such as "{sluice}:"', path: ['prefix'] })
+    .refine((r) => !r.cluster || hasHashTag(r.prefix), { message: 'with cluster, prefix must hold a {hash tag}, such as "{sluice}:"', path: ['prefix'] })
     .refine((r) => !(r.cluster && r.sentinel), { message: 'give sentinel or cluster, not both', path: ['cluster'] }),
   log: z
     .strictObject({

@@ -225,6 +225,13 @@ const BAD: BadCase[] = [
     why: /allow|block/,
   },
   {
+    name: 'a cluster prefix whose first braces are empty (Redis then hashes the whole key)',
+    yaml: 'store: redis\nredis:\n  cluster: { nodes: ["127.0.0.1:7000"] }\n  prefix: "{}x{y}:"\n',
+    path: 'redis.prefix',
+    line: 4,
+    why: /hash tag/,
+  },
+  {
     name: 'an error share over 1',
     yaml: 'sync:\n  max_invalid_share: 2\n',
     path: 'sync.max_invalid_share',

@@ -10,14 +10,14 @@ import { Redis } from 'ioredis';
 import { sluice } from '../helpers/cli.js';
 import { freePort, startRedis } from '../helpers/net.js';
 
-function workspace(redisPort: number): string {
+function workspace(redisPort: number, password?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-cli-'));
   writeFileSync(join(dir, 'list.txt'), 'listed.example.org\n');
   writeFileSync(
     join(dir, 'sluice.yaml'),
     [
       'store: redis',
-      `redis: { url: "redis://127.0.0.1:${redisPort}/0", prefix: "cli-test:", lease: 5s }`,
+      `redis: { url: "redis://${password ? `:${password}@` : ''}127.0.0.1:${redisPort}/0", prefix: "cli-test:", lease: 5s }`,
       'dns: { listen: [], upstream: ["127.0.0.1:9"] }',
       'feeds:',
       '  - { name: local, url: ./list.txt, format: text }',
@@ -55,11 +55,12 @@ t.test('sync --once, check and export on Redis', async (t) => {
 });
 
 t.test('Redis not there: a clear error, and an exit', async (t) => {
-  const config = workspace(await freePort());
+  const config = workspace(await freePort(), 'cli-secret-password');
   const started = performance.now();
   const checked = await sluice(['check', '--config', config, 'example.org']);
   t.equal(checked.code, 1);
-  t.match(checked.stderr, /redis at redis:\/\/127\.0\.0\.1:\d+\/0 is not reachable/);
+  t.match(checked.stderr, /redis at redis:\/\/\[redacted\]@127\.0\.0\.1:\d+\/0 is not reachable/);
+  t.notMatch(checked.stderr, /cli-secret-password/, 'the password in the URL is not shown');
   const synced = await sluice(['sync', '--once', '--config', config]);
   t.equal(synced.code, 1);
   t.match(synced.stderr, /not reachable/);

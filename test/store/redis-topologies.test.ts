@@ -77,25 +77,35 @@ t.test('TLS with a CA file and a password in the URL', async (t) => {
   await t.rejects(untrusting.ready(1_500), /not reachable/, 'without the CA the server is not trusted');
 });
 
-t.test('a master found through Sentinel, and found again after a failover', async (t) => {
+t.test('a password-protected master found through Sentinel, and found again after a failover', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-sentinel-'));
   const [master, replica, sentinel] = [await freePort(), await freePort(), await freePort()];
-  await startRedis(t, master, ['--repl-diskless-sync-delay', '0']);
-  await startRedis(t, replica, ['--replicaof', '127.0.0.1', String(master), '--repl-diskless-load', 'on-empty-db', '--dir', dir]);
+  const auth = ['--requirepass', 'sentinel-secret', '--masterauth', 'sentinel-secret'];
+  await startRedis(t, master, ['--repl-diskless-sync-delay', '0', ...auth]);
+  await startRedis(t, replica, ['--replicaof', '127.0.0.1', String(master), '--repl-diskless-load', 'on-empty-db', '--dir', dir, ...auth]);
   writeFileSync(
     join(dir, 'sentinel.conf'),
-    [`port ${sentinel}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor testmaster 127.0.0.1 ${master} 1`, 'sentinel down-after-milliseconds testmaster 1000', 'sentinel failover-timeout testmaster 5000'].join('\n'),
+    [
+      `port ${sentinel}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor testmaster 127.0.0.1 ${master} 1`,
+      'sentinel auth-pass testmaster sentinel-secret',
+      'sentinel down-after-milliseconds testmaster 1000',
+      'sentinel failover-timeout testmaster 5000',
+    ].join('\n'),
   );
   const s = spawn('redis-sentinel', [join(dir, 'sentinel.conf')], { stdio: 'ignore' });
   t.teardown(() => void s.kill('SIGKILL'));
   await sleep(1_500);
 
-  const settings: RedisSettings = { url: 'redis://ignored/0', sentinel: { name: 'testmaster', nodes: [`127.0.0.1:${sentinel}`] } };
+  // The master's password, from the URL, as for a single server.
+  const settings: RedisSettings = { url: 'redis://:sentinel-secret@ignored/0', sentinel: { name: 'testmaster', nodes: [`127.0.0.1:${sentinel}`] } };
   await roundTrip(t, settings, 'sentinel:');
 
   // Failover once the replica holds what was written: the replica becomes master, and the
   // store follows Sentinel there and writes on.
-  const replicaServer = new Redis({ port: replica, host: '127.0.0.1' });
+  const replicaServer = new Redis({ port: replica, host: '127.0.0.1', password: 'sentinel-secret' });
   t.teardown(() => replicaServer.disconnect());
   let synced = false;
   for (let i = 0; i < 100 && !synced; i++) {
@@ -131,17 +141,20 @@ t.test('a master found through Sentinel, and found again after a failover', asyn
   t.equal(Number(await replicaServer.get('sentinel:current')), written, 'on the promoted server, where it is current');
 });
 
-t.test('a three-node Redis Cluster, keys under one hash tag', async (t) => {
+t.test('a three-node Redis Cluster with a password, keys under one hash tag', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-cluster-'));
   const ports = [await freePort(), await freePort(), await freePort()];
+  const auth = ['--requirepass', 'cluster-secret', '--masterauth', 'cluster-secret'];
   for (const port of ports) {
-    await startRedis(t, port, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir]);
+    await startRedis(t, port, ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir, ...auth]);
   }
-  execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+  const cli = ['--no-auth-warning', '-a', 'cluster-secret'];
+  execFileSync('redis-cli', [...cli, '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
   for (let i = 0; i < 50; i++) {
-    const info = execFileSync('redis-cli', ['-p', String(ports[0]), 'cluster', 'info'], { encoding: 'utf8' });
+    const info = execFileSync('redis-cli', [...cli, '-p', String(ports[0]), 'cluster', 'info'], { encoding: 'utf8' });
     if (info.includes('cluster_state:ok')) break;
     await sleep(200);
   }
-  await roundTrip(t, { url: 'redis://ignored/0', cluster: { nodes: ports.map((p) => `127.0.0.1:${p}`) } }, '{sluice-test}:');
+  // The password in the URL holds for every node the cluster client finds.
+  await roundTrip(t, { url: 'redis://:cluster-secret@ignored/0', cluster: { nodes: ports.map((p) => `127.0.0.1:${p}`) } }, '{sluice-test}:');
 });

@@ -27,7 +27,9 @@ export function connectRedis(settings: RedisSettings, extra: RedisOptions = {}):
   if (settings.password_env && password === undefined) {
     throw new StoreError(`redis.password_env: environment variable ${settings.password_env} is not set`);
   }
-  const tls = settings.tls ? { ...(settings.tls.ca_file ? { ca: readFileSync(settings.tls.ca_file) } : {}) } : undefined;
+  const url = parseUrl(settings.url);
+  const secure = settings.tls !== undefined || url.protocol === 'rediss:';
+  const tls = secure ? { ...(settings.tls?.ca_file ? { ca: readFileSync(settings.tls.ca_file) } : {}) } : undefined;
   const options: RedisOptions = {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -35,12 +37,26 @@ export function connectRedis(settings: RedisSettings, extra: RedisOptions = {}):
     ...(tls ? { tls } : {}),
     ...extra,
   };
+  // With Cluster and Sentinel the URL names no server, but its user, password and scheme still
+  // hold for the servers found (ioredis reads them only from a URL it connects to).
+  const fromUrl: RedisOptions = {
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password && password === undefined ? { password: decodeURIComponent(url.password) } : {}),
+  };
   if (settings.cluster) {
-    return new Cluster(settings.cluster.nodes.map(hostPort), { redisOptions: options, enableOfflineQueue: options.enableOfflineQueue ?? false });
+    return new Cluster(settings.cluster.nodes.map(hostPort), { redisOptions: { ...fromUrl, ...options }, enableOfflineQueue: options.enableOfflineQueue ?? false });
   }
   if (settings.sentinel) {
-    const db = Number(new URL(settings.url).pathname.slice(1) || 0);
-    return new Redis({ ...options, sentinels: settings.sentinel.nodes.map(hostPort), name: settings.sentinel.name, db });
+    const db = Number(url.pathname.slice(1) || 0);
+    return new Redis({ ...fromUrl, ...options, sentinels: settings.sentinel.nodes.map(hostPort), name: settings.sentinel.name, db });
   }
   return new Redis(settings.url, options);
+}
+
+function parseUrl(text: string): URL {
+  try {
+    return new URL(text);
+  } catch {
+    throw new StoreError('redis.url: not a URL (redis://[:password@]host:port/db or rediss://…)');
+  }
 }
