@@ -34,7 +34,10 @@ const syncer = new Syncer({
     const buffers = handover ? [...new Set(Object.values(image.sections).map((s) => s.buffer as ArrayBuffer))] : [];
     send({ type: 'set', meta: image.meta, sections: image.sections }, buffers);
   },
-  onStoreState: (degraded) => send({ type: 'store', degraded }),
+  onStoreState: (failed) => {
+    unsaved = failed;
+    reportStore();
+  },
   onStatus: (feeds) => {
     send({ type: 'status', feeds });
     // Gateways show the leader's feed status; a standby's would be stale.
@@ -48,6 +51,7 @@ port.on('message', (message: ToSyncer) => {
       if (store instanceof RedisStore) {
         // Many syncers may run; one writes. The gateway side need not wait for the lease.
         send({ type: 'loaded' });
+        watchReachable(store);
         void leadThenRun(store);
         return;
       }
@@ -81,6 +85,29 @@ port.on('message', (message: ToSyncer) => {
         });
   }
 });
+
+/**
+ * Degraded while the newest version is not in the store, or Redis does not answer (checked
+ * every few seconds, so an idle syncer notices too, leader or standby).
+ */
+let unsaved = false;
+let unreachable = false;
+let reported = false;
+function reportStore(): void {
+  const degraded = unsaved || unreachable;
+  if (degraded !== reported) send({ type: 'store', degraded });
+  reported = degraded;
+}
+
+function watchReachable(redis: RedisStore): void {
+  const timer = setInterval(() => {
+    redis.currentVersion().then(
+      () => (unreachable = false),
+      () => (unreachable = true),
+    ).finally(reportStore);
+  }, STORE_CHECK_MS);
+  timer.unref();
+}
 
 /** How often a leading syncer checks that Redis still holds the version it wrote. */
 const STORE_CHECK_MS = 3_000;

@@ -109,6 +109,14 @@ t.test('one syncer, three gateways, one Redis', async (t) => {
     t.match(await (await fetch(`http://127.0.0.1:${gw.httpPort}/metrics`)).text(), /^sluice_store_degraded 1$/m, 'metrics: degraded');
   }
 
+  // An idle syncer notices the outage too, before it has anything to write.
+  let syncerDown = false;
+  for (let i = 0; i < 80 && !syncerDown; i++) {
+    syncerDown = ((await (await fetch(`http://127.0.0.1:${syncer.httpPort}/readyz`)).json()) as { degraded?: boolean }).degraded === true;
+    if (!syncerDown) await sleep(100);
+  }
+  t.ok(syncerDown, 'the syncer says degraded while Redis is away, with nothing to write yet');
+
   // The syncer keeps fetching while Redis is away: a change made now is in its own set...
   writeFileSync(join(dir, 'list.tmp'), 'first.example.org\nsecond.example.org\nthird.example.org\n');
   renameSync(join(dir, 'list.tmp'), join(dir, 'list.txt'));
