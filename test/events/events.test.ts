@@ -120,6 +120,8 @@ t.test('webhook: JSON array batches, all events, in order', async (t) => {
   t.ok(r.batches.every((batch) => batch.length <= 100), 'batches no larger than batch_size');
   t.equal(r.headers[0]?.['content-type'], 'application/json');
   t.equal(r.headers[0]?.authorization, 'Bearer test-token-0123456789', 'configured headers sent');
+  // The receiver has the last batch before its answer is back at the sender, which counts then.
+  await waitFor(() => b.stats().webhook?.pending === 0, 5_000, 'the last answer back at the sender');
   t.same(b.stats().webhook, { sent: N, dropped: 0, pending: 0 });
 });
 
