@@ -51,18 +51,26 @@ export function buildReply(msg: Uint8Array, query: Query, parts: ReplyParts): Bu
   const answers = parts.answers ?? [];
   const authority = parts.authority ?? [];
   const opt = query.edns ? optRecord(parts.rcode >> 4, parts.options ?? []) : undefined;
+  const questionBytes = query.questionEnd - HEADER_BYTES;
 
-  const header = Buffer.alloc(HEADER_BYTES);
-  header.writeUInt16BE(query.id, 0);
+  // One allocation for the whole reply: this runs for every blocked query.
+  let size = HEADER_BYTES + questionBytes + (opt?.length ?? 0);
+  for (const r of answers) size += r.length;
+  for (const r of authority) size += r.length;
+  const out = Buffer.allocUnsafe(size);
+  out.writeUInt16BE(query.id, 0);
   // QR=1, opcode, RD and CD copied, RA=1; AA, TC and AD clear.
-  header.writeUInt16BE(0x8000 | (query.flags & 0x7900) | 0x0080 | (query.flags & 0x0010) | (parts.rcode & 0xf), 2);
-  header.writeUInt16BE(1, 4);
-  header.writeUInt16BE(answers.length, 6);
-  header.writeUInt16BE(authority.length, 8);
-  header.writeUInt16BE(opt ? 1 : 0, 10);
-
-  const question = Buffer.from(msg.buffer, msg.byteOffset + HEADER_BYTES, query.questionEnd - HEADER_BYTES);
-  return Buffer.concat([header, question, ...answers, ...authority, ...(opt ? [opt] : [])]);
+  out.writeUInt16BE(0x8000 | (query.flags & 0x7900) | 0x0080 | (query.flags & 0x0010) | (parts.rcode & 0xf), 2);
+  out.writeUInt16BE(1, 4);
+  out.writeUInt16BE(answers.length, 6);
+  out.writeUInt16BE(authority.length, 8);
+  out.writeUInt16BE(opt ? 1 : 0, 10);
+  out.set(msg.subarray(HEADER_BYTES, query.questionEnd), HEADER_BYTES);
+  let at = HEADER_BYTES + questionBytes;
+  for (const r of answers) at += r.copy(out, at);
+  for (const r of authority) at += r.copy(out, at);
+  if (opt) opt.copy(out, at);
+  return out;
 }
 
 /** A header-only error reply for a query whose question could not be read (FORMERR and the like). */
@@ -76,7 +84,7 @@ export function buildHeaderOnlyReply(id: number, flags: number, rcode: number): 
 /** The reply to a blocked name, shaped by `dns.block_response`. */
 export function buildBlockReply(msg: Uint8Array, query: Query, settings: BlockSettings): Buffer {
   if (query.edns && query.edns.version > 0) return buildBadVersReply(msg, query);
-  const options = [edeBlocked()];
+  const options = EDE_BLOCKED_OPTIONS;
   switch (settings.response) {
     case 'refused':
       return buildReply(msg, query, { rcode: RCODE_REFUSED, options });
@@ -116,8 +124,20 @@ function addressRecord(type: number, address: Buffer, ttl: number): Buffer {
   return questionRecord(type, ttl, address);
 }
 
+/** The SOA of each block TTL in use, built once: it is the same bytes for every blocked query. */
+const soaRecords = new Map<number, Buffer>();
+
 /** An SOA owned by the question name; its minimum field caps how long resolvers cache the block. */
 function soaRecord(ttl: number): Buffer {
+  let record = soaRecords.get(ttl);
+  if (!record) {
+    record = buildSoaRecord(ttl);
+    soaRecords.set(ttl, record);
+  }
+  return record;
+}
+
+function buildSoaRecord(ttl: number): Buffer {
   const timers = Buffer.alloc(20);
   timers.writeUInt32BE(1, 0); // serial
   timers.writeUInt32BE(3600, 4); // refresh
@@ -127,7 +147,22 @@ function soaRecord(ttl: number): Buffer {
   return questionRecord(TYPE_SOA, ttl, Buffer.concat([SOA_MNAME, SOA_RNAME, timers]));
 }
 
+/** OPT records by extended rcode for the EDE Blocked option, which every block reply carries. */
+const blockedOpts = new Map<number, Buffer>();
+
 function optRecord(extendedRcode: number, options: Buffer[]): Buffer {
+  if (options === EDE_BLOCKED_OPTIONS) {
+    let record = blockedOpts.get(extendedRcode);
+    if (!record) {
+      record = buildOptRecord(extendedRcode, options);
+      blockedOpts.set(extendedRcode, record);
+    }
+    return record;
+  }
+  return buildOptRecord(extendedRcode, options);
+}
+
+function buildOptRecord(extendedRcode: number, options: Buffer[]): Buffer {
   const rdata = Buffer.concat(options);
   const record = Buffer.alloc(11);
   record[0] = 0; // root owner
@@ -139,6 +174,8 @@ function optRecord(extendedRcode: number, options: Buffer[]): Buffer {
   record.writeUInt16BE(rdata.length, 9);
   return Buffer.concat([record, rdata]);
 }
+
+const EDE_BLOCKED_OPTIONS = [edeBlocked()];
 
 function edeBlocked(): Buffer {
   const option = Buffer.alloc(6);
