@@ -1,5 +1,7 @@
 // Shared pieces of the benchmarks: generated indicators, timing, and the set build the
 // syncer does, all from the compiled code in dist/.
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { buildIndicatorSet } from '../dist/indicators/build.js';
 import { ObservationList } from '../dist/indicators/observations.js';
 import { compileSet } from '../dist/match/compile.js';
@@ -60,4 +62,39 @@ export function nsPerOp(names, fn, rounds = 5) {
 
 export function fmt(n, digits = 0) {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** A TCP port free on 127.0.0.1 at the moment of asking. */
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resident memory of a process, MiB. */
+export function rssMiB(pid) {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+}
+
+/** Milliseconds until `check` (sync or async) holds, asked every `everyMs`; throws after `timeoutMs`. */
+export async function waitFor(what, check, timeoutMs, everyMs = 100) {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    if (await check()) return Date.now() - start;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Writes lines to a file in blocks, without one string of the whole file. */
+export function writeLines(path, lines) {
+  return new Promise((resolve) => {
+    const out = createWriteStream(path);
+    for (let i = 0; i < lines.length; i += 10_000) out.write(`${lines.slice(i, i + 10_000).join('\n')}\n`);
+    out.end(resolve);
+  });
 }

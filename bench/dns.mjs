@@ -5,12 +5,11 @@
 // Usage: npm run build && node bench/dns.mjs [--size 1000000] [--seconds 10] [--workers 1]
 // Needs dnsperf and unbound (Debian packages). Everything listens on 127.0.0.1 only.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, makeDomains } from './common.mjs';
+import { fmt, freePort, makeDomains, rssMiB, waitFor, writeLines } from './common.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,44 +25,12 @@ const children = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function rssMiB(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
-}
-
 function dig(port, name) {
   try {
     return execFileSync('dig', ['@127.0.0.1', '-p', String(port), '+time=1', '+tries=1', name, 'A'], { encoding: 'utf8' });
   } catch (err) {
     return String(err.stdout ?? '');
   }
-}
-
-async function waitFor(what, check, timeoutMs) {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    if (check()) return Date.now() - start;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function writeLines(path, lines) {
-  return new Promise((resolve) => {
-    const out = createWriteStream(path);
-    for (let i = 0; i < lines.length; i += 10_000) out.write(`${lines.slice(i, i + 10_000).join('\n')}\n`);
-    out.end(resolve);
-  });
 }
 
 // ---- data: the listed names, the allowed names an upstream answers, three query mixes
@@ -98,7 +65,7 @@ writeFileSync(join(dir, 'upstream.conf'), [
   'remote-control:', '  control-enable: no',
 ].join('\n'));
 children.push(spawn('unbound', ['-d', '-c', join(dir, 'upstream.conf')], { stdio: 'ignore' }));
-await waitFor('the upstream', () => dig(upstreamPort, 'ok1.allowed.test').includes('192.0.2.1'), 30_000);
+await waitFor('the upstream', () => dig(upstreamPort, 'ok1.allowed.test').includes('192.0.2.1'), 30_000, 250);
 
 // ---- sluice
 const sluicePort = await freePort();
@@ -115,7 +82,7 @@ writeFileSync(join(dir, 'sluice.yaml'), [
 ].join('\n'));
 const sluice = spawn(process.execPath, [CLI, 'serve', '--config', join(dir, 'sluice.yaml')], { stdio: 'ignore' });
 children.push(sluice);
-const sluiceLoad = await waitFor('sluice to load the set', () => dig(sluicePort, listed[1]).includes('NXDOMAIN'), 300_000);
+const sluiceLoad = await waitFor('sluice to load the set', () => dig(sluicePort, listed[1]).includes('NXDOMAIN'), 300_000, 250);
 
 // ---- Unbound with the RPZ zone
 const unboundPort = await freePort();
@@ -130,7 +97,7 @@ writeFileSync(join(dir, 'unbound.conf'), [
 ].join('\n'));
 const unbound = spawn('unbound', ['-d', '-c', join(dir, 'unbound.conf')], { stdio: 'ignore' });
 children.push(unbound);
-const unboundLoad = await waitFor('unbound to load the zone', () => dig(unboundPort, listed[1]).includes('NXDOMAIN'), 600_000);
+const unboundLoad = await waitFor('unbound to load the zone', () => dig(unboundPort, listed[1]).includes('NXDOMAIN'), 600_000, 250);
 console.log(`loaded: sluice in ${fmt(sluiceLoad / 1000, 1)} s, unbound in ${fmt(unboundLoad / 1000, 1)} s`);
 
 // ---- dnsperf: qps from its summary, p99 from per-query latencies (-v)

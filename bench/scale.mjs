@@ -7,13 +7,12 @@
 // Usage: npm run build && node bench/scale.mjs [--size 1000000] [--changes 5]
 // Needs redis-server and dig. Everything listens on 127.0.0.1 only.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, writeFileSync, createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { fmt, makeDomains } from './common.mjs';
+import { fmt, freePort, makeDomains, rssMiB, waitFor, writeLines } from './common.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,35 +26,6 @@ const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-scale-'));
 const children = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-
-async function waitFor(what, check, timeoutMs, everyMs = 100) {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    if (await check()) return Date.now() - start;
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function writeLines(path, lines) {
-  return new Promise((resolve) => {
-    const out = createWriteStream(path);
-    for (let i = 0; i < lines.length; i += 10_000) out.write(`${lines.slice(i, i + 10_000).join('\n')}\n`);
-    out.end(resolve);
-  });
-}
 
 async function readyVersion(port) {
   try {
