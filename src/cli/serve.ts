@@ -21,7 +21,7 @@ import { Matcher } from '../match/matcher.js';
 import { Metrics } from '../metrics/registry.js';
 import { SyncerHost } from '../sync/host.js';
 import { RedisFollower } from '../sync/follower.js';
-import type { RedisStore } from '../store/redis/index.js';
+import { VersionGoneError, type RedisStore } from '../store/redis/index.js';
 import type { CompiledSet } from '../match/compiled-set.js';
 import { imageToSet } from '../match/codec.js';
 import { edgeMatcherOf, isEdgeGatewaySection } from '../match/edge/load.js';
@@ -216,7 +216,7 @@ function followRedis(config: Config, metrics: Metrics, holder: MatcherHolder, on
     const fetch = (keys: string[]) =>
       store.records(version, keys).catch((err: Error) => {
         // The version was pruned under us (this gateway was paused or slow): move on at once.
-        if (/has no index/.test(err.message)) follower?.refresh();
+        if (err instanceof VersionGoneError) follower?.refresh();
         throw err;
       });
     const matcher = edgeMatcherOf(image, { fetch }, {

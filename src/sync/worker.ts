@@ -51,7 +51,7 @@ port.on('message', (message: ToSyncer) => {
       if (store instanceof RedisStore) {
         // Many syncers may run; one writes. The gateway side need not wait for the lease.
         send({ type: 'loaded' });
-        watchReachable(store);
+        watchStore(store);
         void leadThenRun(store);
         return;
       }
@@ -99,23 +99,15 @@ function reportStore(): void {
   reported = degraded;
 }
 
-function watchReachable(redis: RedisStore): void {
-  const timer = setInterval(() => {
-    redis.currentVersion().then(
-      () => (unreachable = false),
-      () => (unreachable = true),
-    ).finally(reportStore);
-  }, STORE_CHECK_MS);
-  timer.unref();
-}
-
-/** How often a leading syncer checks that Redis still holds the version it wrote. */
+/** How often a syncer checks that Redis answers, and the leader that it still holds its version. */
 const STORE_CHECK_MS = 3_000;
 
 /** The lease this thread holds or waits for; stopped with the thread. */
 let heldLease: Lease | undefined;
 /** True once this thread holds the lease. */
 let leading = false;
+/** True once the leader wrote its first versions: from then on it checks they are still there. */
+let guarding = false;
 
 /** Waits for the syncer lease, then syncs; a syncer that loses it stops, and is restarted to wait again. */
 async function leadThenRun(redis: RedisStore): Promise<void> {
@@ -133,24 +125,30 @@ async function leadThenRun(redis: RedisStore): Promise<void> {
   await syncer.loadLocal();
   await syncer.run();
   send({ type: 'ran' });
-  watchStore(redis, log);
+  guarding = true;
 }
 
 /**
- * A Redis without persistence comes back empty after a restart, and anyone can FLUSHALL: then
- * gateways have nothing to load and nothing to confirm against. The leader checks that what it
- * wrote is still there, and writes the set again when it is not.
+ * Every few seconds: does Redis answer (degraded while not, leader or standby), and, on the
+ * leader, does it still hold the version written? A Redis without persistence comes back empty
+ * after a restart, and anyone can FLUSHALL: then gateways have nothing to load and nothing to
+ * confirm against, so the leader writes the set again.
  */
-function watchStore(redis: RedisStore, log: ReturnType<typeof rootLogger>): void {
+function watchStore(redis: RedisStore): void {
+  const log = rootLogger().child({ component: 'sync' });
   let republishing = false;
   const timer = setInterval(async () => {
-    if (republishing || redis.written === 0) return;
     let current: number | undefined;
     try {
       current = await redis.currentVersion();
+      unreachable = false;
     } catch {
-      return; // unreachable: the save retry writes when it is back
+      unreachable = true; // the save retry writes when it is back
+      return;
+    } finally {
+      reportStore();
     }
+    if (!guarding || republishing || redis.written === 0) return;
     if (current !== undefined && (await redis.load(current, () => false).catch(() => null)) !== undefined) return;
     republishing = true;
     log.warn({ current: current ?? null, written: redis.written }, 'redis lost the current version (restarted empty or flushed); writing the set again');

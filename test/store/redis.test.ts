@@ -2,7 +2,7 @@
 // written whole, current never goes backwards, old versions are pruned.
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { RedisStore } from '../../src/store/redis/index.js';
+import { RedisStore, VersionGoneError } from '../../src/store/redis/index.js';
 import { Lease } from '../../src/store/redis/lease.js';
 import { freePort, startRedis } from '../helpers/net.js';
 
@@ -97,6 +97,7 @@ t.test('a version superseded moments ago is kept for gateways still on it, up to
   t.ok(await store.load(3), 'superseded seconds ago: kept, although older than the newest 3');
   t.equal(await store.load(2), undefined, 'but never more than 10 versions');
   t.ok(await store.load(12), 'the current one');
+  await t.rejects(store.records(1, ['a.example']), VersionGoneError, 'asking a pruned version for records says it is gone, never "not listed"');
 });
 
 t.test('a syncer takes a free lease at once and gives it up on a clean stop', async (t) => {

@@ -162,22 +162,7 @@ export class EdgeMatcher extends Matcher {
     return super.lookupHash(type, hex);
   }
 
-  /**
-   * Fetches the records of keys not known yet, one round trip for all of them; keys another
-   * lookup is already fetching are waited for, not asked twice. With `giveUp`, or when Redis
-   * cannot answer, the keys are answered by the policy until `retryMs` has passed.
-   */
-  override async confirm(keys: string[], giveUp = false): Promise<void> {
-    const unique = [...new Set(keys)];
-    this.hold(unique);
-    try {
-      await this.bring(unique, giveUp);
-    } finally {
-      // Released once this task's callbacks ran: the lookup runs again and reads its hits first.
-      setImmediate(() => this.release(unique));
-    }
-  }
-
+  /** Keeps keys from eviction until released, counted: several lookups may hold one key. */
   override hold(keys: readonly string[]): void {
     for (const key of keys) this.held.set(key, (this.held.get(key) ?? 0) + 1);
   }
@@ -197,10 +182,16 @@ export class EdgeMatcher extends Matcher {
     }
   }
 
-  private async bring(keys: string[], giveUp: boolean): Promise<void> {
+  /**
+   * Fetches the records of keys not known yet, one round trip for all of them; keys another
+   * lookup is already fetching are waited for, not asked twice. With `giveUp`, or when Redis
+   * cannot answer, the keys are answered by the policy until `retryMs` has passed.
+   */
+  override async confirm(keys: string[], giveUp = false): Promise<void> {
+    // The caller (settle) holds these keys, and every other key its lookup relies on.
     const waits: Array<Promise<void>> = [];
     const wanted: string[] = [];
-    for (const key of keys) {
+    for (const key of new Set(keys)) {
       if (giveUp) this.markUnconfirmed(key);
       else if (this.inflight.has(key)) waits.push(this.inflight.get(key)!);
       else if (!this.cache.has(key)) wanted.push(key);

@@ -60,3 +60,15 @@ function parseUrl(text: string): URL {
     throw new StoreError('redis.url: not a URL (redis://[:password@]host:port/db or rediss://…)');
   }
 }
+
+/** Resolves once `redis` is connected; rejects with `error` after `timeoutMs`. */
+export async function whenReady(redis: Redis | Cluster, timeoutMs: number, error: () => Error): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(error()), timeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

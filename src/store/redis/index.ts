@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { connectRedis, type RedisSettings } from './connect.js';
+import { connectRedis, whenReady, type RedisSettings } from './connect.js';
 import { StoreError } from '../../errors.js';
 import type { SetImage, SetStore } from '../types.js';
 
@@ -21,6 +21,14 @@ const RECORDS_CHUNK = 1_000;
 const INDEX_GET = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 return redis.call('HMGET', KEYS[1], unpack(ARGV))`;
+
+/** The version asked about is no longer in Redis (pruned, or Redis lost it). */
+export class VersionGoneError extends StoreError {
+  constructor(readonly version: number) {
+    super(`redis records: version ${version} has no index (pruned, or written without one)`);
+    this.name = 'VersionGoneError';
+  }
+}
 
 /** A Redis URL for messages: the password (and user) it may hold left out. */
 export function withoutPassword(url: string): string {
@@ -112,15 +120,8 @@ export class RedisStore implements SetStore {
 
   /** Resolves once connected (or rejects after `timeoutMs`), so a start can report Redis down. */
   async ready(timeoutMs = 5_000): Promise<void> {
-    if (this.redis.status === 'ready') return;
-    await new Promise<void>((resolve, reject) => {
-      const where = this.connection.cluster?.nodes.join(', ') ?? this.connection.sentinel?.nodes.join(', ') ?? this.connection.url;
-      const timer = setTimeout(() => reject(new StoreError(`redis at ${withoutPassword(where)} is not reachable`)), timeoutMs);
-      this.redis.once('ready', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    const where = this.connection.cluster?.nodes.join(', ') ?? this.connection.sentinel?.nodes.join(', ') ?? this.connection.url;
+    await whenReady(this.redis, timeoutMs, () => new StoreError(`redis at ${withoutPassword(where)} is not reachable`));
   }
 
   async nextVersion(): Promise<number> {
@@ -224,7 +225,9 @@ export class RedisStore implements SetStore {
       const parts = await Promise.all(
         chunks.map((chunk) => this.redis.eval(INDEX_GET, 1, this.key(`set:${v}:index`), ...chunk) as Promise<Array<string | null> | null>),
       );
-      if (parts.some((p) => !p)) throw new Error(`version ${v} has no index (pruned, or written without one)`);
+      return parts;
+    }).then((parts) => {
+      if (parts.some((p) => !p)) throw new VersionGoneError(v);
       return parts.flatMap((p) => p!);
     });
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { connectRedis, type RedisSettings } from './connect.js';
+import { connectRedis, whenReady, type RedisSettings } from './connect.js';
 
 /** Deletes the lease only while we hold it. */
 const RELEASE = `
@@ -64,15 +64,7 @@ export class Lease {
 
   /** Takes the lease if nobody holds it; false when another syncer does. */
   async tryAcquire(): Promise<boolean> {
-    if (this.redis.status !== 'ready') {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('redis is not reachable for the lease')), 5_000);
-        this.redis.once('ready', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await whenReady(this.redis, 5_000, () => new Error('redis is not reachable for the lease'));
     return (await this.redis.set(this.key, this.id, 'PX', this.ttlMs, 'NX')) === 'OK';
   }
 
