@@ -1,5 +1,4 @@
-import { LIST_KINDS } from '../select.js';
-import { lineDocument, valueLines } from './lines.js';
+import { plainFormat } from './plain.js';
 import type { ListFormat } from './types.js';
 
 /**
@@ -11,14 +10,6 @@ import type { ListFormat } from './types.js';
  *    matches both);
  *  - malware hash feed: `<hash> [description]` (we write the hash alone).
  * FortiOS counts lines it cannot read as error lines and skips them, so `#` notes are harmless.
+ * That is what PAN-OS takes too: the same rendering.
  */
-export const fortigateFormat: ListFormat = {
-  contentType: 'text/plain; charset=utf-8',
-  kinds: LIST_KINDS,
-  pages: true,
-  aggregateIps: true,
-  withholdsWildcards: true,
-  ipUnit: (cidr) => cidr,
-  entryUnits: valueLines,
-  document: (_ctx, page) => lineDocument(page),
-};
+export const fortigateFormat: ListFormat = { ...plainFormat }; // the same lines as PAN-OS takes
