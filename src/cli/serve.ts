@@ -40,6 +40,8 @@ export type Role = 'all' | 'syncer' | 'gateway';
 /** A running gateway, for tests and for the signal handlers. */
 export interface Gateway {
   dnsPorts: number[];
+  /** How DNS reads and writes UDP: `batched` on the helper built at install, `node` without it. */
+  dnsUdp: 'batched' | 'node';
   httpPort: number;
   holder: MatcherHolder;
   syncer?: SyncerHost;
@@ -64,7 +66,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
 
   const gateway = await startGateway(config, logger, role);
-  logger.info({ dns: gateway.dnsPorts, http: gateway.httpPort }, 'listening');
+  logger.info({ dns: gateway.dnsPorts, dns_udp: gateway.dnsUdp, http: gateway.httpPort }, 'listening');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping');
@@ -185,6 +187,7 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
   const ready = source.run();
   return {
     dnsPorts,
+    dnsUdp: pool ? pool.udpMode : dnsStack!.server.udpMode,
     httpPort: httpServer.port,
     holder,
     ...(syncer ? { syncer } : {}),

@@ -363,6 +363,8 @@ export const configSchema = z.strictObject({
       client_metrics: z.number().int().min(0).max(1000).default(50),
       // DNS worker processes sharing the listeners; 1 answers in the main process.
       workers: z.number().int().min(1).max(64).default(1),
+      // auto: UDP through the batched helper built at install, where there is one; node: Node's socket.
+      udp_io: z.enum(['auto', 'node']).default('auto'),
     })
     .prefault({}),
   http: z

@@ -31,7 +31,7 @@ import {
 
 type NameDecision = { verdict: Verdict; allowlisted: boolean; indicator?: string };
 /** A reply to send, or nothing (dropped). */
-type Reply = Buffer | undefined;
+export type Reply = Buffer | undefined;
 /** An upstream answer, with its records located and the set version it was found clean under. */
 type Upstream = { message: Buffer; records: RecordRef[] | undefined; inspected?: number };
 /** One query on its way through the handler. */

@@ -1,7 +1,8 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import type { Logger } from '../log.js';
-import type { QueryHandler } from './handler.js';
+import { batchUdp, type BatchSocket, type BatchUdp } from './batch-udp.js';
+import type { QueryHandler, Reply } from './handler.js';
 
 /** A TCP connection with no complete query for this long is closed (RFC 7766 6.2.3). */
 export const TCP_IDLE_TIMEOUT_MS = 10_000;
@@ -19,21 +20,37 @@ export interface Listener {
   port: number;
 }
 
+export interface DnsServerOptions {
+  /** `auto` takes the batched helper where it was built; `node` always uses Node's UDP socket. */
+  udp?: 'auto' | 'node';
+  /** Share the UDP port with other processes doing the same (DNS workers on the helper). */
+  reusePort?: boolean;
+}
+
 /**
  * UDP and TCP on every listen address. Asking for port 0 binds UDP to a free port first and
  * then TCP to the same one, so `dig` and `dig +tcp` reach one server.
  */
 export class DnsServer {
   private readonly udp: UdpSocket[] = [];
+  private readonly batched: { io: BatchUdp; socket: BatchSocket; open: boolean }[] = [];
+  /** How UDP is read and written: `batched` through the helper, `node` through node:dgram. */
+  readonly udpMode: 'batched' | 'node';
   private readonly tcp: Server[] = [];
   private readonly connections = new Set<Socket>();
   private readonly perClient = new Map<string, number>();
   readonly bound: Listener[] = [];
 
+  private readonly io: BatchUdp | undefined;
+
   constructor(
     private readonly handler: QueryHandler,
     private readonly logger: Logger,
-  ) {}
+    private readonly options: DnsServerOptions = {},
+  ) {
+    this.io = options.udp === 'node' ? undefined : batchUdp();
+    this.udpMode = this.io ? 'batched' : 'node';
+  }
 
   async listen(addresses: readonly Listener[]): Promise<void> {
     for (const address of addresses) {
@@ -49,18 +66,27 @@ export class DnsServer {
           const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
           if (address.port !== 0 || !taken || attempt >= PORT_ZERO_ATTEMPTS) throw err;
           this.tcp.pop();
-          this.udp.pop()!.close();
+          this.closeLastUdp();
         }
       }
     }
   }
 
+  private closeLastUdp(): void {
+    if (this.io) {
+      const last = this.batched.pop()!;
+      last.open = false;
+      last.io.close(last.socket);
+    } else this.udp.pop()!.close();
+  }
+
   private listenUdp(address: Listener): Promise<number> {
+    if (this.io) return Promise.resolve(this.listenBatched(this.io, address));
     const socket = createSocket({ type: isIP(address.host) === 6 ? 'udp6' : 'udp4' });
     socket.on('message', (msg, rinfo) => {
       this.answer(msg, rinfo.address, false, (reply) => {
         try {
-          socket.send(reply, rinfo.port, rinfo.address, () => undefined);
+          socket.send(reply, rinfo.port, rinfo.address);
         } catch {
           // The socket closed while the answer was being made (shutdown); nothing to do.
         }
@@ -75,6 +101,34 @@ export class DnsServer {
         resolve(socket.address().port);
       });
     });
+  }
+
+  /**
+   * UDP through the helper: the replies ready at once go back in the batch's own send; one
+   * that waits on an upstream is sent alone when it comes.
+   */
+  private listenBatched(io: BatchUdp, address: Listener): number {
+    const replies: (Buffer | undefined)[] = [];
+    const socket = io.open(address.host, address.port, this.options.reusePort ?? false, (data, lengths, ports, clients, count) => {
+      replies.length = count;
+      let offset = 0;
+      for (let i = 0; i < count; i++) {
+        const msg = data.subarray(offset, (offset += lengths[i]!));
+        const reply = this.handle(msg, clients[i]!, false);
+        if (reply instanceof Promise) {
+          replies[i] = undefined;
+          const client = clients[i]!;
+          const port = ports[i]!;
+          void reply.then((r) => {
+            if (r && entry.open) io.send(socket, r, port, client);
+          });
+        } else replies[i] = reply;
+      }
+      return replies;
+    });
+    const entry = { io, socket, open: true };
+    this.batched.push(entry);
+    return io.port(socket);
   }
 
   private listenTcp(address: Listener): Promise<void> {
@@ -146,32 +200,39 @@ export class DnsServer {
    * once. A fault in the handler is logged, never thrown into the socket's event.
    */
   private answer(msg: Buffer, client: string, viaTcp: boolean, send: (reply: Buffer) => void, done: () => void = () => undefined): void {
-    let pending;
+    const reply = this.handle(msg, client, viaTcp);
+    if (!(reply instanceof Promise)) {
+      done();
+      if (reply) send(reply);
+      return;
+    }
+    void reply.then((r) => {
+      done();
+      if (r) send(r);
+    });
+  }
+
+  /** The handler's reply, with its faults logged: a promise only when it has to wait. */
+  private handle(msg: Buffer, client: string, viaTcp: boolean): Reply | Promise<Reply> {
     try {
-      pending = this.handler.handle(msg, client, viaTcp);
-    } catch (err) {
-      done();
-      this.logger.error({ err }, 'dns handler failed');
-      return;
-    }
-    if (!(pending instanceof Promise)) {
-      done();
-      if (pending) send(pending);
-      return;
-    }
-    pending.then(
-      (reply) => {
-        done();
-        if (reply) send(reply);
-      },
-      (err) => {
-        done();
+      const reply = this.handler.handle(msg, client, viaTcp);
+      if (!(reply instanceof Promise)) return reply;
+      return reply.catch((err: unknown) => {
         this.logger.error({ err }, 'dns handler failed');
-      },
-    );
+        return undefined;
+      });
+    } catch (err) {
+      this.logger.error({ err }, 'dns handler failed');
+      return undefined;
+    }
   }
 
   async close(): Promise<void> {
+    for (const entry of this.batched) {
+      entry.open = false;
+      entry.io.close(entry.socket);
+    }
+    this.batched.length = 0;
     for (const socket of this.udp) {
       try {
         socket.close();

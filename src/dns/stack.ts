@@ -25,11 +25,12 @@ export interface DnsStack {
 /**
  * The DNS side of a gateway as the config describes it: forwarder, cache, limits, query log,
  * handler and listeners (not yet listening). The same in the main process and in each DNS
- * worker process; `logSuffix` keeps workers' query logs apart.
+ * worker process; `logSuffix` keeps workers' query logs apart, and `reusePort` lets workers
+ * each bind the UDP port on the batched helper.
  */
 export function buildDnsStack(
   config: Config,
-  deps: { holder: MatcherHolder; metrics: Metrics; logger: Logger; onHit?: (hit: DnsHit) => void; logSuffix?: string },
+  deps: { holder: MatcherHolder; metrics: Metrics; logger: Logger; onHit?: (hit: DnsHit) => void; logSuffix?: string; reusePort?: boolean },
 ): DnsStack {
   const { metrics } = deps;
   const forwarder = new Forwarder(
@@ -61,7 +62,7 @@ export function buildDnsStack(
     ...(deps.onHit ? { onHit: deps.onHit } : {}),
     clientLabels: config.dns.client_metrics,
   });
-  const server = new DnsServer(handler, deps.logger);
+  const server = new DnsServer(handler, deps.logger, { udp: config.dns.udp_io, reusePort: deps.reusePort ?? false });
   return {
     server,
     handler,

@@ -370,6 +370,8 @@ export interface GatewayOptions {
   timeoutMs?: number;
   /** Further handler options (cache, rate limit, query log, answer inspection). */
   handler?: Partial<HandlerOptions>;
+  /** How the server reads and writes UDP; `auto` (the batched helper) unless told. */
+  udp?: 'auto' | 'node';
 }
 
 export interface Gateway {
@@ -417,7 +419,7 @@ export async function startGateway(t: Teardown, o: GatewayOptions): Promise<Gate
     onHit: (hit) => hits.push(hit),
     ...o.handler,
   });
-  const server = new DnsServer(handler, silentLogger);
+  const server = new DnsServer(handler, silentLogger, { udp: o.udp ?? 'auto' });
   t.teardown(async () => {
     await server.close();
     forwarder.close();

@@ -6,6 +6,7 @@ import * as dgram from 'node:dgram';
 import { createServer } from 'node:net';
 import { matcherFor } from '../helpers/feeds.js';
 import { TCP_IDLE_TIMEOUT_MS } from '../../src/dns/server.js';
+import { batchUdp, type BatchUdp } from '../../src/dns/batch-udp.js';
 import {
   decodeReply,
   dig,
@@ -59,45 +60,58 @@ function lastReply(stub: UpstreamStub, name: string, via?: 'udp' | 'tcp'): Buffe
 // ---------------------------------------------------------------------------------------------
 // Binding
 
-t.test('with port 0, a UDP port already taken for TCP is given up and another one bound', async (t) => {
-  // A TCP listener on port P, then a dgram module whose first bind(0) lands on P.
-  const blocker = createServer();
-  t.teardown(() => new Promise((resolve) => blocker.close(resolve)));
-  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-  const taken = (blocker.address() as { port: number }).port;
-  let steered = 0;
-  const createSocket = ((...args: Parameters<typeof dgram.createSocket>) => {
-    const socket = dgram.createSocket(...args);
-    const bind = socket.bind.bind(socket) as (...a: unknown[]) => typeof socket;
+for (const udp of ['node', 'auto'] as const) {
+  t.test(`with port 0, a UDP port already taken for TCP is given up and another one bound (udp ${udp})`, async (t) => {
+    // A TCP listener on port P, then a UDP socket whose first bind to port 0 lands on P: Node's
+    // dgram module, or the batched helper, steered the same way.
+    const blocker = createServer();
+    t.teardown(() => new Promise((resolve) => blocker.close(resolve)));
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as { port: number }).port;
+    let steered = 0;
     const steer = (port: number) => (port === 0 && steered++ === 0 ? taken : port);
-    socket.bind = ((port: number, ...rest: unknown[]) => bind(steer(port), ...rest)) as typeof socket.bind;
-    return socket;
-  }) as typeof dgram.createSocket;
-  const { DnsServer } = await t.mockImport<typeof import('../../src/dns/server.js')>('../../src/dns/server.js', {
-    'node:dgram': { ...dgram, createSocket },
-  });
-  const stub = await new UpstreamStub(ZONE).start(t);
-  const gw = await startGateway(t, { upstreams: [stub.upstream] });
-  const server = new DnsServer(gw.handler, silentLogger);
-  t.teardown(() => server.close());
-  await server.listen([{ host: '127.0.0.1', port: 0 }]);
-  t.equal(steered > 1, true, 'a second port was tried');
-  const port = server.bound[0]!.port;
-  t.not(port, taken, `bound ${port}, not the taken ${taken}`);
-  t.ok(await udpExchange(port, query('bad.example.com', 'A')), 'UDP answers on the bound port');
-  t.ok(await tcpExchange(port, query('bad.example.com', 'A')), 'TCP answers on the same port');
-  const probe = dgram.createSocket('udp4');
-  const freed = await new Promise<boolean>((resolve) => {
-    probe.once('error', () => resolve(false));
-    probe.bind(taken, '127.0.0.1', () => resolve(true));
-  });
-  probe.close();
-  t.ok(freed, 'the UDP socket on the given-up port was closed');
+    const createSocket = ((...args: Parameters<typeof dgram.createSocket>) => {
+      const socket = dgram.createSocket(...args);
+      const bind = socket.bind.bind(socket) as (...a: unknown[]) => typeof socket;
+      socket.bind = ((port: number, ...rest: unknown[]) => bind(steer(port), ...rest)) as typeof socket.bind;
+      return socket;
+    }) as typeof dgram.createSocket;
+    const real = batchUdp();
+    if (udp === 'auto') t.ok(real, 'the batched helper is built');
+    const steeredIo: BatchUdp | undefined = real && {
+      open: (host, port, reuse, onBatch) => real.open(host, steer(port), reuse, onBatch),
+      port: (socket) => real.port(socket),
+      send: (socket, reply, port, address) => real.send(socket, reply, port, address),
+      close: (socket) => real.close(socket),
+    };
+    const { DnsServer } = await t.mockImport<typeof import('../../src/dns/server.js')>('../../src/dns/server.js', {
+      'node:dgram': { ...dgram, createSocket },
+      '../../src/dns/batch-udp.js': { batchUdp: () => steeredIo },
+    });
+    const stub = await new UpstreamStub(ZONE).start(t);
+    const gw = await startGateway(t, { upstreams: [stub.upstream] });
+    const server = new DnsServer(gw.handler, silentLogger, { udp });
+    t.teardown(() => server.close());
+    t.equal(server.udpMode, udp === 'auto' ? 'batched' : 'node', `UDP through ${server.udpMode}`);
+    await server.listen([{ host: '127.0.0.1', port: 0 }]);
+    t.equal(steered > 1, true, 'a second port was tried');
+    const port = server.bound[0]!.port;
+    t.not(port, taken, `bound ${port}, not the taken ${taken}`);
+    t.ok(await udpExchange(port, query('bad.example.com', 'A')), 'UDP answers on the bound port');
+    t.ok(await tcpExchange(port, query('bad.example.com', 'A')), 'TCP answers on the same port');
+    const probe = dgram.createSocket('udp4');
+    const freed = await new Promise<boolean>((resolve) => {
+      probe.once('error', () => resolve(false));
+      probe.bind(taken, '127.0.0.1', () => resolve(true));
+    });
+    probe.close();
+    t.ok(freed, 'the UDP socket on the given-up port was closed');
 
-  const fixed = new DnsServer(gw.handler, silentLogger);
-  t.teardown(() => fixed.close());
-  await t.rejects(fixed.listen([{ host: '127.0.0.1', port: taken }]), { code: 'EADDRINUSE' }, 'a fixed port in use still fails');
-});
+    const fixed = new DnsServer(gw.handler, silentLogger, { udp });
+    t.teardown(() => fixed.close());
+    await t.rejects(fixed.listen([{ host: '127.0.0.1', port: taken }]), { code: 'EADDRINUSE' }, 'a fixed port in use still fails');
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Block responses

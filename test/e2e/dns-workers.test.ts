@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { DnsStub } from '../helpers/dns-stub.js';
 import { dig, digStatus, serve } from '../helpers/cli.js';
 
-t.test('two DNS workers answer from the same, current set', async (t) => {
+// On the batched helper each worker binds its own socket to the port (SO_REUSEPORT); on Node's
+// socket the cluster shares one. Both must spread queries and keep every worker current.
+for (const udpIo of ['auto', 'node'] as const) t.test(`two DNS workers answer from the same, current set (udp_io ${udpIo})`, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-workers-'));
   writeFileSync(join(dir, 'list.txt'), 'bad.example.com\n');
   const upstream = new DnsStub({ 'ok.example.net': { A: '192.0.2.10' } });
@@ -17,7 +19,7 @@ t.test('two DNS workers answer from the same, current set', async (t) => {
     join(dir, 'sluice.yaml'),
     [
       'data_dir: ./data',
-      `dns: { listen: ["127.0.0.1:0"], upstream: ["127.0.0.1:${upstream.port}"], workers: 2, cache_size: 0, query_log: { path: ./queries.log } }`,
+      `dns: { listen: ["127.0.0.1:0"], upstream: ["127.0.0.1:${upstream.port}"], workers: 2, udp_io: ${udpIo}, cache_size: 0, query_log: { path: ./queries.log } }`,
       'http: { listen: "127.0.0.1:0" }',
       'feeds:',
       '  - { name: local, url: ./list.txt, format: text, interval: 1s }',
@@ -25,6 +27,7 @@ t.test('two DNS workers answer from the same, current set', async (t) => {
   );
   const gw = await serve(join(dir, 'sluice.yaml'));
   t.teardown(gw.stop);
+  t.match(gw.stderr(), new RegExp(`"dns_udp":"${udpIo === 'auto' ? 'batched' : 'node'}"`), 'the listening line says how UDP is read');
 
   const statuses = async (name: string, n: number) => {
     const out: string[] = [];
@@ -60,4 +63,5 @@ t.test('two DNS workers answer from the same, current set', async (t) => {
   t.equal(logged.length, 2, `a query log per worker (${logged.join(', ')})`);
   const lines = logged.map((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').filter(Boolean).length);
   t.equal(lines.reduce((a, b) => a + b, 0), count('blocked') + count('forwarded'), 'every query was logged by one worker');
+  t.ok(lines.every((n) => n > 0), `both workers answered (${lines.join(' and ')} queries)`);
 });

@@ -10,7 +10,7 @@ export type ToDnsWorker =
 export type FromDnsWorker =
   /** Sent once the worker listens for messages: messages sent before that would be lost. */
   | { type: 'hello' }
-  | { type: 'listening'; ports: number[] }
+  | { type: 'listening'; ports: number[]; udpMode: 'batched' | 'node' }
   | { type: 'failed'; error: string }
   | { type: 'metrics'; id: number; value: unknown[] }
   /** The snapshot did not hold that version: send the set itself. */

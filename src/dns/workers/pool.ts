@@ -21,6 +21,10 @@ export class DnsWorkerPool {
   private stopping = false;
   private nextId = 1;
   private readonly pending = new Map<number, (value: unknown[]) => void>();
+  /** The ports the first worker bound: the others, and any restarted, bind the same. */
+  private ports: number[] | undefined;
+  /** How the workers read and write UDP, as the first one reported. */
+  udpMode: 'batched' | 'node' = 'node';
 
   constructor(
     private readonly configFile: string,
@@ -28,21 +32,29 @@ export class DnsWorkerPool {
     private readonly logger: Logger,
   ) {}
 
-  /** Starts the workers; resolves with the ports they share once all listen. */
+  /**
+   * Starts the workers; resolves with the ports they share once all listen. The first one
+   * listens alone, so that a port 0 in the config becomes one port that all the others bind
+   * (each its own UDP socket on the batched helper; one shared by the cluster otherwise).
+   */
   async start(): Promise<number[]> {
     cluster.setupPrimary({ exec: fileURLToPath(new URL('./process.js', import.meta.url)), serialization: 'advanced' });
-    const ports = await Promise.all(Array.from({ length: this.count }, () => this.fork()));
-    return ports[0]!;
+    this.ports = await this.fork();
+    await Promise.all(Array.from({ length: this.count - 1 }, () => this.fork()));
+    return this.ports;
   }
 
   private fork(): Promise<number[]> {
-    const worker = cluster.fork({ SLUICE_CONFIG: this.configFile });
+    const worker = cluster.fork({ SLUICE_CONFIG: this.configFile, ...(this.ports ? { SLUICE_DNS_PORTS: this.ports.join(',') } : {}) });
     this.workers.add(worker);
     return new Promise((resolve, reject) => {
       worker.on('message', (m: FromDnsWorker) => {
         if (m.type === 'hello') {
           if (this.current) worker.send(this.current.announce);
-        } else if (m.type === 'listening') resolve(m.ports);
+        } else if (m.type === 'listening') {
+          if (!this.ports) this.udpMode = m.udpMode;
+          resolve(m.ports);
+        }
         else if (m.type === 'failed') reject(new Error(m.error));
         else if (m.type === 'want') {
           if (this.current && m.version === this.current.announce.version) worker.send(this.current.image());

@@ -13,9 +13,10 @@ import { buildDnsStack } from '../stack.js';
 import type { FromDnsWorker, ToDnsWorker } from './messages.js';
 
 /**
- * A DNS worker process: the same listeners as every other worker (the cluster shares the UDP
- * socket and the TCP listener between them, so the kernel spreads queries over the cores),
- * answering from the set the primary sends it. It fetches nothing itself.
+ * A DNS worker process: the same listeners as every other worker, answering from the set the
+ * primary sends it. It fetches nothing itself. On the batched helper each worker binds its own
+ * UDP socket to the shared port and the kernel spreads clients over them; on Node's socket
+ * the cluster shares one. TCP listeners are always the cluster's.
  */
 const send = (m: FromDnsWorker) => process.send?.(m);
 const config = loadConfig(process.env.SLUICE_CONFIG!);
@@ -40,6 +41,7 @@ const stack = buildDnsStack(config, {
   metrics,
   logger,
   logSuffix: `.w${id}`,
+  reusePort: true,
   ...(events ? { onHit: (hit: DnsHit) => events.emit(dnsHitEvent(hit)) } : {}),
 });
 
@@ -80,9 +82,12 @@ async function loadSnapshot(version: number): Promise<void> {
   if (holder.current?.version !== version) send({ type: 'want', version });
 }
 
+// The first worker's ports, for the ones after it. Node's shared socket needs the config's own
+// port instead: the cluster hands every worker asking for port 0 the same socket.
+const firstPorts = stack.server.udpMode === 'batched' ? process.env.SLUICE_DNS_PORTS?.split(',').map(Number) : undefined;
 send({ type: 'hello' });
-stack.server.listen(config.dns.listen.map((l) => parseHostPort(l)!)).then(
-  () => send({ type: 'listening', ports: stack.server.bound.map((b) => b.port) }),
+stack.server.listen(config.dns.listen.map((l, i) => ({ ...parseHostPort(l)!, ...(firstPorts ? { port: firstPorts[i]! } : {}) }))).then(
+  () => send({ type: 'listening', ports: stack.server.bound.map((b) => b.port), udpMode: stack.server.udpMode }),
   (err: Error) => {
     send({ type: 'failed', error: err.message });
     process.exit(1);

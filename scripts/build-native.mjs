@@ -1,0 +1,17 @@
+// Builds the batched UDP helper for the DNS listener (native/dns-udp) when `npm ci` installs
+// sluice. It is optional: without a compiler, or off Linux, the build is skipped with a
+// warning and DNS runs on Node's own UDP socket, correct and about a third slower.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const dir = fileURLToPath(new URL('../native/dns-udp/', import.meta.url));
+const skip = (why) => {
+  console.warn(`sluice: batched DNS UDP helper not built (${why}); DNS uses Node's UDP socket`);
+  process.exit(0);
+};
+if (process.platform !== 'linux') skip('it needs Linux recvmmsg/sendmmsg');
+if (process.env.SLUICE_SKIP_NATIVE) skip('SLUICE_SKIP_NATIVE is set');
+// npm puts its own node-gyp on the PATH of install scripts.
+const built = spawnSync('node-gyp', ['rebuild', '--directory', dir], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+if (built.error) skip(`node-gyp: ${built.error.message}`);
+if (built.status !== 0) skip(`node-gyp failed: ${built.stderr.split('\n').filter((l) => /error/i.test(l)).slice(0, 3).join(' | ')}`);
