@@ -20,9 +20,14 @@ interface CachedReply {
  * Upstream answers by question, bounded in entries, kept as long as their TTLs say (negative
  * answers as long as their SOA says). An answer leaves with its own id and question bytes, and
  * its TTLs aged by the time it spent here, so a client never caches past the original expiry.
+ *
+ * Entries are found by name, then by a number for the rest of the question (`variantOf`):
+ * a key string joined per query cost more than the rest of a cached answer together.
  */
 export class AnswerCache {
-  private readonly entries = new Map<string, CachedReply>();
+  /** By name, least recently used first; then by variant. */
+  private readonly byName = new Map<string, Map<number, CachedReply>>();
+  private count = 0;
   hits = 0;
   misses = 0;
 
@@ -32,18 +37,23 @@ export class AnswerCache {
   ) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   /**
    * The cached reply for this question, rewritten for the asking client, with its records and
    * the set version it was last found clean under; undefined on a miss.
    */
-  get(key: string, clientId: number, question: Uint8Array): { reply: Buffer; records: RecordRef[]; inspected?: number } | undefined {
-    const entry = this.entries.get(key);
+  get(name: string, variant: number, clientId: number, question: Uint8Array): { reply: Buffer; records: RecordRef[]; inspected?: number } | undefined {
+    const variants = this.byName.get(name);
+    const entry = variants?.get(variant);
+    if (!entry) {
+      this.misses++;
+      return undefined;
+    }
     const now = this.now();
-    if (!entry || entry.expiresAt <= now || !sameQuestion(entry.reply, question)) {
-      if (entry && entry.expiresAt <= now) this.entries.delete(key);
+    if (entry.expiresAt <= now || !sameQuestion(entry.reply, question)) {
+      if (entry.expiresAt <= now) this.remove(name, variants!, variant);
       this.misses++;
       return undefined;
     }
@@ -51,11 +61,12 @@ export class AnswerCache {
     // second per entry is enough to keep a popular answer, and spares a hot entry the churn.
     if (now - entry.touchedAt >= 1) {
       entry.touchedAt = now;
-      this.entries.delete(key);
-      this.entries.set(key, entry);
+      this.byName.delete(name);
+      this.byName.set(name, variants!);
     }
     this.hits++;
-    const reply = Buffer.from(entry.reply);
+    const reply = Buffer.allocUnsafe(entry.reply.length);
+    entry.reply.copy(reply);
     reply.writeUInt16BE(clientId, 0);
     reply.set(question, HEADER_BYTES);
     const aged = Math.floor(now - entry.storedAt);
@@ -64,33 +75,51 @@ export class AnswerCache {
     return entry.inspected === undefined ? { reply, records: entry.records } : { reply, records: entry.records, inspected: entry.inspected };
   }
 
-  markInspected(key: string, version: number): void {
-    const entry = this.entries.get(key);
+  markInspected(name: string, variant: number, version: number): void {
+    const entry = this.byName.get(name)?.get(variant);
     if (entry) entry.inspected = version;
   }
 
-  put(key: string, reply: Buffer, records: readonly RecordRef[], ttl: number): void {
+  put(name: string, variant: number, reply: Buffer, records: readonly RecordRef[], ttl: number): void {
     if (this.maxEntries <= 0 || ttl <= 0) return;
     const now = this.now();
-    this.entries.delete(key);
-    this.entries.set(key, {
+    let variants = this.byName.get(name);
+    if (variants) this.byName.delete(name);
+    else variants = new Map();
+    this.byName.set(name, variants);
+    if (!variants.has(variant)) this.count++;
+    variants.set(variant, {
       reply: Buffer.from(reply),
       storedAt: now,
       touchedAt: now,
       expiresAt: now + Math.min(ttl, MAX_TTL_SECONDS),
       records: [...records],
     });
-    while (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    // The least recently used name leaves whole, with all its variants.
+    while (this.count > this.maxEntries) {
+      const [oldest, gone] = this.byName.entries().next().value!;
+      this.byName.delete(oldest);
+      this.count -= gone.size;
+    }
   }
 
   clear(): void {
-    this.entries.clear();
+    this.byName.clear();
+    this.count = 0;
+  }
+
+  private remove(name: string, variants: Map<number, CachedReply>, variant: number): void {
+    if (variants.delete(variant)) this.count--;
+    if (variants.size === 0) this.byName.delete(name);
   }
 }
 
-/** Questions differing in name case share an entry; DO and CD change the answer, so they split it. */
-export function cacheKey(name: string, qtype: number, qclass: number, dnssecOk: boolean, checkingDisabled: boolean): string {
-  return `${name}\u0000${qtype}\u0000${qclass}\u0000${dnssecOk ? 1 : 0}${checkingDisabled ? 1 : 0}`;
+/**
+ * The rest of a question past its name, as one number: type, class, and the DO and CD bits
+ * (they change the answer, so they split the entry). Letter case in the name does not.
+ */
+export function variantOf(qtype: number, qclass: number, dnssecOk: boolean, checkingDisabled: boolean): number {
+  return ((qclass * 65536 + qtype) * 2 + (dnssecOk ? 1 : 0)) * 2 + (checkingDisabled ? 1 : 0);
 }
 
 /** Whether the cached reply answers this question: the same bytes but for ASCII letter case. */
