@@ -13,7 +13,7 @@ import {
   buildReply,
   type BlockSettings,
 } from './answers.js';
-import { cacheKey, type AnswerCache } from './cache.js';
+import { variantOf, type AnswerCache } from './cache.js';
 import type { QueryLog } from './query-log.js';
 import type { RateLimiter } from './rate-limit.js';
 import { answerTargets, cacheTtl, walkPrefix, walkRecords, type RecordRef } from './records.js';
@@ -28,6 +28,9 @@ import {
   RCODE_SERVFAIL,
   type Query,
 } from './wire.js';
+
+/** Client addresses whose ACL decision is remembered; past that the memory starts over. */
+const ADMITTED_KEPT = 4096;
 
 type NameDecision = { verdict: Verdict; allowlisted: boolean; indicator?: string };
 /** A reply to send, or nothing (dropped). */
@@ -88,6 +91,7 @@ export interface HandlerOptions {
  */
 export class QueryHandler {
   private readonly labelled = new Set<string>();
+  private readonly admitted = new Map<string, boolean>();
 
   constructor(private readonly o: HandlerOptions) {}
 
@@ -97,7 +101,7 @@ export class QueryHandler {
    */
   handle(msg: Buffer, client: string, viaTcp: boolean): Reply | Promise<Reply> {
     const parsed = parseQuery(msg);
-    const allowed = this.o.acl.hasText(client);
+    const allowed = this.admits(client);
     if (!parsed.ok) {
       this.count('malformed');
       this.o.logger.debug({ client, reason: parsed.reason }, 'malformed dns message');
@@ -158,7 +162,7 @@ export class QueryHandler {
   private release(asked: Asked, decision: NameDecision, reply: Upstream, found: string | undefined, inspected: boolean): Buffer {
     const { msg, query, client } = asked;
     if (found) return this.block(msg, query, client, 'blocked', found);
-    if (inspected && reply.records && this.o.cache) this.o.cache.markInspected(this.cacheKeyOf(query), asked.matcher!.version);
+    if (inspected && reply.records && this.o.cache) this.o.cache.markInspected(query.exactName, this.variantOf(query), asked.matcher!.version);
     this.finish(query, client, decision.verdict === 'monitor' ? 'monitored' : 'forwarded', decision.indicator);
     if (asked.viaTcp) return reply.message;
     const limit = query.edns ? query.edns.udpSize : 512;
@@ -221,6 +225,20 @@ export class QueryHandler {
     this.o.onHit?.({ client, name: query.name, qtype: query.qtype, verdict, indicator: matcher.entryValue(hit.entry), feeds });
   }
 
+  /**
+   * Whether `client` may ask, remembered per address: parsing the address text took longer
+   * than a cached answer's lookup. The ACL never changes while the handler lives.
+   */
+  private admits(client: string): boolean {
+    let allowed = this.admitted.get(client);
+    if (allowed === undefined) {
+      allowed = this.o.acl.hasText(client);
+      if (this.admitted.size >= ADMITTED_KEPT) this.admitted.clear();
+      this.admitted.set(client, allowed);
+    }
+    return allowed;
+  }
+
   /** A bounded set of client label values: the first N clients seen keep their own. */
   private clientLabel(client: string): string {
     if (this.labelled.has(client)) return client;
@@ -231,15 +249,15 @@ export class QueryHandler {
     return 'other';
   }
 
-  private cacheKeyOf(query: Query): string {
-    return cacheKey(query.exactName, query.qtype, query.qclass, query.edns?.dnssecOk ?? false, (query.flags & 0x0010) !== 0);
+  private variantOf(query: Query): number {
+    return variantOf(query.qtype, query.qclass, query.edns?.dnssecOk ?? false, (query.flags & 0x0010) !== 0);
   }
 
   /** The cached upstream answer to this question, rewritten for this client; undefined on a miss. */
   private fromCache(msg: Buffer, query: Query): Upstream | undefined {
     const cache = this.o.cache;
     if (!cache) return undefined;
-    const cached = cache.get(this.cacheKeyOf(query), query.id, msg.subarray(HEADER_BYTES, query.questionEnd));
+    const cached = cache.get(query.exactName, this.variantOf(query), query.id, msg.subarray(HEADER_BYTES, query.questionEnd));
     this.o.metrics.fast.dnsCache.add(cached ? 'hit' : 'miss', { result: cached ? 'hit' : 'miss' });
     if (!cached) return undefined;
     return cached.inspected === undefined
@@ -256,7 +274,7 @@ export class QueryHandler {
     const cache = this.o.cache;
     if (cache && records && !(reply[2]! & 0x02)) {
       const ttl = cacheTtl(reply, records);
-      if (ttl !== undefined) cache.put(this.cacheKeyOf(query), reply, records, ttl);
+      if (ttl !== undefined) cache.put(query.exactName, this.variantOf(query), reply, records, ttl);
     }
     return { message: reply, records };
   }
