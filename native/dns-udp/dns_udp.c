@@ -34,6 +34,10 @@ typedef struct {
   napi_ref lengths_ref, ports_ref;
   int32_t *lengths, *ports;
   napi_async_context context;
+  // The last client address and its text: resolvers ask from a handful of addresses, so the
+  // string is made once and the handler's per-client maps hash it once.
+  struct sockaddr_storage last_from;
+  napi_ref last_text;
   struct mmsghdr in[BATCH];
   struct iovec in_iov[BATCH];
   struct sockaddr_storage from[BATCH];
@@ -90,6 +94,29 @@ static napi_value address_text(napi_env env, struct sockaddr_storage *from) {
   napi_value value;
   napi_create_string_latin1(env, text, NAPI_AUTO_LENGTH, &value);
   return value;
+}
+
+static int same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b) {
+  if (a->ss_family != b->ss_family) return 0;
+  if (a->ss_family == AF_INET)
+    return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+  if (a->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a, *y = (const struct sockaddr_in6 *)b;
+    return x->sin6_scope_id == y->sin6_scope_id && memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+  }
+  return 0;
+}
+
+// The client's address as text, made again only when it differs from the last one.
+static napi_value client_text(udp_t *u, struct sockaddr_storage *from) {
+  napi_value text;
+  if (u->last_text && same_host(&u->last_from, from) && napi_get_reference_value(u->env, u->last_text, &text) == napi_ok && text)
+    return text;
+  text = address_text(u->env, from);
+  if (u->last_text) napi_delete_reference(u->env, u->last_text);
+  napi_create_reference(u->env, text, 1, &u->last_text);
+  u->last_from = *from;
+  return text;
 }
 
 static int port_of(struct sockaddr_storage *from) {
@@ -172,7 +199,7 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
       offset += u->in[i].msg_len;
       u->lengths[i] = (int32_t)u->in[i].msg_len;
       u->ports[i] = port_of(&u->from[i]);
-      napi_set_element(env, addresses, i, address_text(env, &u->from[i]));
+      napi_set_element(env, addresses, i, client_text(u, &u->from[i]));
     }
     napi_value argv[5];
     argv[0] = buffer;
@@ -344,6 +371,7 @@ static napi_value close_socket(napi_env env, napi_callback_info info) {
   napi_delete_reference(env, u->on_batch);
   napi_delete_reference(env, u->lengths_ref);
   napi_delete_reference(env, u->ports_ref);
+  if (u->last_text) napi_delete_reference(env, u->last_text);
   napi_async_destroy(env, u->context);
   uv_close((uv_handle_t *)&u->poll, on_closed);
   return NULL;

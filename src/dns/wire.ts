@@ -105,7 +105,9 @@ export function parseQuery(msg: Uint8Array): QueryParse {
  * bytes with the reserved 0x40 and 0x80 bits set are refused.
  */
 export function readName(msg: Uint8Array, offset: number): { text: string; end: number } | string {
-  const labels: string[] = [];
+  // The text is written into one scratch buffer and decoded once: a string built a character
+  // at a time came out as a rope that every later hash of the name had to flatten first.
+  let length = 0;
   let at = offset;
   let end = -1;
   let octets = 1;
@@ -132,20 +134,19 @@ export function readName(msg: Uint8Array, offset: number): { text: string; end: 
     octets += len + 1;
     if (octets > MAX_NAME_OCTETS) return 'name longer than 255 octets';
     if (at + 1 + len > msg.length) return 'label runs past the end of the message';
-    labels.push(lowerLabel(msg, at + 1, len));
+    if (length > 0) nameScratch[length++] = 46;
+    for (let i = at + 1; i <= at + len; i++) {
+      const c = msg[i]!;
+      nameScratch[length++] = c >= 65 && c <= 90 ? c + 32 : c;
+    }
     at += len + 1;
   }
-  return { text: labels.join('.'), end };
+  // latin1: every byte becomes the character of the same code, as label bytes may be anything.
+  return { text: length === 0 ? '' : nameScratch.toString('latin1', 0, length), end };
 }
 
-function lowerLabel(msg: Uint8Array, start: number, len: number): string {
-  let out = '';
-  for (let i = start; i < start + len; i++) {
-    const c = msg[i]!;
-    out += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
-  }
-  return out;
-}
+/** Room for the longest name text: 255 octets on the wire make at most 253 characters. */
+const nameScratch = Buffer.allocUnsafe(MAX_NAME_OCTETS);
 
 /**
  * Whether any label holds a dot: then `name` (labels joined by dots, which is what matching
