@@ -6,6 +6,9 @@ import { TYPE_OPT } from './wire.js';
 const MAX_TTL_SECONDS = 86_400;
 
 interface CachedReply {
+  /** The rest of the question (`variantOf`); other variants of the name follow in `next`. */
+  variant: number;
+  next: CachedReply | undefined;
   reply: Buffer;
   storedAt: number;
   /** When it last moved to the recently used end. */
@@ -21,12 +24,13 @@ interface CachedReply {
  * answers as long as their SOA says). An answer leaves with its own id and question bytes, and
  * its TTLs aged by the time it spent here, so a client never caches past the original expiry.
  *
- * Entries are found by name, then by a number for the rest of the question (`variantOf`):
- * a key string joined per query cost more than the rest of a cached answer together.
+ * Entries are found by name, then by a number for the rest of the question (`variantOf`) in
+ * a short chain: a key string joined per query cost more than the rest of a cached answer,
+ * and every further table between the name and its answer cost a cache miss under load.
  */
 export class AnswerCache {
-  /** By name, least recently used first; then by variant. */
-  private readonly byName = new Map<string, Map<number, CachedReply>>();
+  /** By name, least recently used first; each holds the chain of the name's variants. */
+  private readonly byName = new Map<string, CachedReply>();
   private count = 0;
   hits = 0;
   misses = 0;
@@ -45,15 +49,16 @@ export class AnswerCache {
    * the set version it was last found clean under; undefined on a miss.
    */
   get(name: string, variant: number, clientId: number, question: Uint8Array): { reply: Buffer; records: RecordRef[]; inspected?: number } | undefined {
-    const variants = this.byName.get(name);
-    const entry = variants?.get(variant);
+    const first = this.byName.get(name);
+    let entry = first;
+    while (entry && entry.variant !== variant) entry = entry.next;
     if (!entry) {
       this.misses++;
       return undefined;
     }
     const now = this.now();
     if (entry.expiresAt <= now || !sameQuestion(entry.reply, question)) {
-      if (entry.expiresAt <= now) this.remove(name, variants!, variant);
+      if (entry.expiresAt <= now) this.remove(name, variant);
       this.misses++;
       return undefined;
     }
@@ -62,7 +67,7 @@ export class AnswerCache {
     if (now - entry.touchedAt >= 1) {
       entry.touchedAt = now;
       this.byName.delete(name);
-      this.byName.set(name, variants!);
+      this.byName.set(name, first!);
     }
     this.hits++;
     const reply = Buffer.allocUnsafe(entry.reply.length);
@@ -76,30 +81,32 @@ export class AnswerCache {
   }
 
   markInspected(name: string, variant: number, version: number): void {
-    const entry = this.byName.get(name)?.get(variant);
+    let entry = this.byName.get(name);
+    while (entry && entry.variant !== variant) entry = entry.next;
     if (entry) entry.inspected = version;
   }
 
   put(name: string, variant: number, reply: Buffer, records: readonly RecordRef[], ttl: number): void {
     if (this.maxEntries <= 0 || ttl <= 0) return;
     const now = this.now();
-    let variants = this.byName.get(name);
-    if (variants) this.byName.delete(name);
-    else variants = new Map();
-    this.byName.set(name, variants);
-    if (!variants.has(variant)) this.count++;
-    variants.set(variant, {
+    // The name's other variants stay; this one replaces any older answer to the same question.
+    const others = this.remove(name, variant);
+    this.byName.delete(name); // to the recently used end
+    this.byName.set(name, {
+      variant,
+      next: others,
       reply: Buffer.from(reply),
       storedAt: now,
       touchedAt: now,
       expiresAt: now + Math.min(ttl, MAX_TTL_SECONDS),
       records: [...records],
     });
+    this.count++;
     // The least recently used name leaves whole, with all its variants.
     while (this.count > this.maxEntries) {
-      const [oldest, gone] = this.byName.entries().next().value!;
+      const [oldest, chain] = this.byName.entries().next().value!;
       this.byName.delete(oldest);
-      this.count -= gone.size;
+      for (let e: CachedReply | undefined = chain; e; e = e.next) this.count--;
     }
   }
 
@@ -108,9 +115,17 @@ export class AnswerCache {
     this.count = 0;
   }
 
-  private remove(name: string, variants: Map<number, CachedReply>, variant: number): void {
-    if (variants.delete(variant)) this.count--;
-    if (variants.size === 0) this.byName.delete(name);
+  /** Takes `variant` out of the name's chain; the rest of the chain, which stays filed (or none). */
+  private remove(name: string, variant: number): CachedReply | undefined {
+    const first = this.byName.get(name);
+    let kept: CachedReply | undefined;
+    for (let e = first; e; e = e.next) {
+      if (e.variant === variant) this.count--;
+      else kept = { ...e, next: kept };
+    }
+    if (kept) this.byName.set(name, kept);
+    else this.byName.delete(name);
+    return kept;
   }
 }
 

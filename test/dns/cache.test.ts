@@ -70,3 +70,22 @@ t.test('one name keeps its variants apart, and the bound counts every variant', 
   put('z.example', a);
   t.equal(cache.size, 2, 'putting an answer again does not count it twice');
 });
+
+t.test('an answer put again moves its name to the recently used end, its other variants kept', async (t) => {
+  const cache = new AnswerCache(3, () => 1000);
+  const put = (name: string, variant: number) => {
+    const { reply, questionEnd } = answer(name, 300);
+    cache.put(name, variant, reply, walkRecords(reply, questionEnd)!, 300);
+  };
+  put('a.example', 1);
+  put('a.example', 2);
+  put('b.example', 1);
+  put('a.example', 1);
+  t.equal(cache.size, 3);
+  put('c.example', 1);
+  const q = (name: string) => question(name, 5).subarray(12);
+  t.notOk(cache.get('b.example', 1, 5, q('b.example')), 'b was the least recently used');
+  t.ok(cache.get('a.example', 1, 5, q('a.example')), 'a, put again, stays');
+  t.ok(cache.get('a.example', 2, 5, q('a.example')), 'with its other variant');
+  t.equal(cache.size, 3);
+});
