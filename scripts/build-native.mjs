@@ -2,10 +2,13 @@
 // sluice. It is optional: without a compiler, or off Linux, the build is skipped with a
 // warning and DNS runs on Node's own UDP socket, correct and about a third slower.
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('../native/dns-udp/', import.meta.url));
 const skip = (why) => {
+  // A helper built before would still be loaded: what this install says must be what runs.
+  rmSync(new URL('../native/dns-udp/build/', import.meta.url), { recursive: true, force: true });
   console.warn(`sluice: batched DNS UDP helper not built (${why}); DNS uses Node's UDP socket`);
   process.exit(0);
 };

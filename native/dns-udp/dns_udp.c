@@ -277,6 +277,26 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int one = 1;
+  // With SO_REUSEPORT, port 0 may be handed out while another program's socket of the same
+  // user holds it with SO_REUSEPORT too, and the two would split its traffic. A port taken by
+  // an exclusive probe first is one nobody holds.
+  if (reuse_port && port == 0) {
+    int probe = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_storage bound;
+    socklen_t bound_len = sizeof bound;
+    if (probe < 0 || bind(probe, (struct sockaddr *)&address, address_len) != 0 ||
+        getsockname(probe, (struct sockaddr *)&bound, &bound_len) != 0) {
+      int err = errno;
+      if (probe >= 0) close(probe);
+      close(fd);
+      throw_errno(env, "bind", host, port, err);
+      return NULL;
+    }
+    close(probe);
+    port = port_of(&bound);
+    if (family == AF_INET) ((struct sockaddr_in *)&address)->sin_port = htons(port);
+    else ((struct sockaddr_in6 *)&address)->sin6_port = htons(port);
+  }
   // DNS workers each bind their own socket to the same port, and the kernel spreads clients
   // over them; a lone process binds exclusively, so a second sluice on the port still fails.
   if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {

@@ -1,4 +1,5 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import type { Logger } from '../log.js';
 import { batchUdp, type BatchSocket, type BatchUdp } from './batch-udp.js';
@@ -81,7 +82,7 @@ export class DnsServer {
   }
 
   private listenUdp(address: Listener): Promise<number> {
-    if (this.io) return Promise.resolve(this.listenBatched(this.io, address));
+    if (this.io) return this.listenBatched(this.io, address);
     const socket = createSocket({ type: isIP(address.host) === 6 ? 'udp6' : 'udp4' });
     socket.on('message', (msg, rinfo) => {
       this.answer(msg, rinfo.address, false, (reply) => {
@@ -107,9 +108,12 @@ export class DnsServer {
    * UDP through the helper: the replies ready at once go back in the batch's own send; one
    * that waits on an upstream is sent alone when it comes.
    */
-  private listenBatched(io: BatchUdp, address: Listener): number {
+  private async listenBatched(io: BatchUdp, address: Listener): Promise<number> {
+    // The helper takes addresses only; a name is looked up as Node's UDP socket would
+    // (IPv4 unless the host is an IPv6 address), so a config that started before still does.
+    const host = isIP(address.host) ? address.host : (await lookup(address.host, { family: 4 })).address;
     const replies: (Buffer | undefined)[] = [];
-    const socket = io.open(address.host, address.port, this.options.reusePort ?? false, (data, lengths, ports, clients, count) => {
+    const socket = io.open(host, address.port, this.options.reusePort ?? false, (data, lengths, ports, clients, count) => {
       replies.length = count;
       let offset = 0;
       for (let i = 0; i < count; i++) {
