@@ -19,6 +19,13 @@ interface CachedReply {
   inspected?: number;
 }
 
+/** A cached answer as a client gets it, with its records and the version it was found clean under. */
+export interface CachedAnswer {
+  message: Buffer;
+  records: RecordRef[];
+  inspected: number | undefined;
+}
+
 /**
  * Upstream answers by question, bounded in entries, kept as long as their TTLs say (negative
  * answers as long as their SOA says). An answer leaves with its own id and question bytes, and
@@ -48,7 +55,7 @@ export class AnswerCache {
    * The cached reply for this question, rewritten for the asking client, with its records and
    * the set version it was last found clean under; undefined on a miss.
    */
-  get(name: string, variant: number, clientId: number, question: Uint8Array): { reply: Buffer; records: RecordRef[]; inspected?: number } | undefined {
+  get(name: string, variant: number, clientId: number, question: Uint8Array): CachedAnswer | undefined {
     const first = this.byName.get(name);
     let entry = first;
     while (entry && entry.variant !== variant) entry = entry.next;
@@ -77,7 +84,7 @@ export class AnswerCache {
     const aged = Math.floor(now - entry.storedAt);
     // OPT's TTL field holds flags, not a time.
     if (aged > 0) for (const r of entry.records) if (r.type !== TYPE_OPT) reply.writeUInt32BE(Math.max(0, r.ttl - aged), r.ttlAt);
-    return entry.inspected === undefined ? { reply, records: entry.records } : { reply, records: entry.records, inspected: entry.inspected };
+    return { message: reply, records: entry.records, inspected: entry.inspected };
   }
 
   markInspected(name: string, variant: number, version: number): void {

@@ -29,6 +29,9 @@ import {
   type Query,
 } from './wire.js';
 
+/** The decision on a name no entry matches: most queries, so one shared (and frozen) object. */
+const UNLISTED: NameDecision = Object.freeze({ verdict: 'allow', allowlisted: false });
+
 /** Client addresses whose ACL decision is remembered; past that the memory starts over. */
 const ADMITTED_KEPT = 4096;
 
@@ -182,7 +185,7 @@ export class QueryHandler {
 
   /** The decision on the question name; a promise only where an edge set confirms in Redis. */
   private decide(matcher: Matcher | undefined, query: Query, client: string): NameDecision | Promise<NameDecision> {
-    if (!matcher || query.name === '') return { verdict: 'allow', allowlisted: false };
+    if (!matcher || query.name === '') return UNLISTED;
     const started = performance.now();
     const found = settle(matcher, () => matcher.lookupDomain(query.name));
     if (found instanceof Promise) return found.then((hit) => this.decided(matcher, hit, query, client, started));
@@ -193,7 +196,7 @@ export class QueryHandler {
     this.o.metrics.lookupDuration.observe((performance.now() - started) / 1000);
     const verdict = verdictOfHit(matcher, hit);
     this.countVerdict(verdict);
-    if (!hit) return { verdict, allowlisted: false };
+    if (!hit) return verdict === 'allow' ? UNLISTED : { verdict, allowlisted: false };
     if (verdict !== 'allow') this.recordHit(matcher, hit, query, client, verdict);
     return { verdict, allowlisted: hit.allowed, indicator: matcher.entryValue(hit.entry) };
   }
@@ -259,10 +262,7 @@ export class QueryHandler {
     if (!cache) return undefined;
     const cached = cache.get(query.exactName, this.variantOf(query), query.id, msg.subarray(HEADER_BYTES, query.questionEnd));
     this.o.metrics.fast.dnsCache.add(cached ? 'hit' : 'miss', { result: cached ? 'hit' : 'miss' });
-    if (!cached) return undefined;
-    return cached.inspected === undefined
-      ? { message: cached.reply, records: cached.records }
-      : { message: cached.reply, records: cached.records, inspected: cached.inspected };
+    return cached;
   }
 
   /** The upstream's answer, with its records located, kept in the cache when it may be. */

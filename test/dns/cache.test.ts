@@ -30,8 +30,8 @@ t.test('least recently used leaves first; TTLs age and expire', async (t) => {
   }
   now += 2;
   const hit = cache.get('a.example', 0, 0x4242, question('a.example', 0x4242).subarray(12))!;
-  t.equal(hit.reply.readUInt16BE(0), 0x4242, "the asker's id");
-  t.equal(hit.reply.readUInt32BE(hit.reply.length - 10), 298, 'the TTL aged by the 2 s it spent here');
+  t.equal(hit.message.readUInt16BE(0), 0x4242, "the asker's id");
+  t.equal(hit.message.readUInt32BE(hit.message.length - 10), 298, 'the TTL aged by the 2 s it spent here');
 
   const { reply, questionEnd } = answer('d.example', 300);
   cache.put('d.example', 0, reply, walkRecords(reply, questionEnd)!, 300);
@@ -59,7 +59,7 @@ t.test('one name keeps its variants apart, and the bound counts every variant', 
   put('x.example', aDo, 100);
   t.equal(cache.size, 2);
   const q = question('x.example', 9).subarray(12);
-  t.equal(cache.get('x.example', aDo, 9, q)!.reply.readUInt32BE(q.length + 12 + 6), 100, 'the DO answer, not the plain one');
+  t.equal(cache.get('x.example', aDo, 9, q)!.message.readUInt32BE(q.length + 12 + 6), 100, 'the DO answer, not the plain one');
   t.equal(cache.get('x.example', aaaa, 9, q), undefined, 'no AAAA was put');
   put('y.example', a);
   put('z.example', a);
