@@ -1,6 +1,6 @@
 // Builds the batched UDP helper for the DNS listener (native/dns-udp) when `npm ci` installs
 // sluice. It is optional: without a compiler, or off Linux, the build is skipped with a
-// warning and DNS runs on Node's own UDP socket, correct and about a third slower.
+// warning and DNS runs on Node's own UDP socket, the same answers at roughly 0.6 of the queries per second.
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
