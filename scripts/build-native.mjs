@@ -18,4 +18,5 @@ if (process.env.SLUICE_SKIP_NATIVE) skip('SLUICE_SKIP_NATIVE is set');
 const built = spawnSync('node-gyp', ['rebuild', '--directory', dir], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
 if (built.error) skip(`node-gyp: ${built.error.message}`);
 if (built.status !== 0) skip(`node-gyp failed: ${built.stderr.split('\n').filter((l) => /error/i.test(l)).slice(0, 3).join(' | ')}`);
-console.log('sluice: batched DNS UDP helper built (native/dns-udp)');
+// stderr: npm ci shows an install script's stderr, not its stdout.
+console.error('sluice: batched DNS UDP helper built (native/dns-udp)');
