@@ -57,8 +57,7 @@ export class AnswerCache {
    */
   get(name: string, variant: number, clientId: number, question: Uint8Array): CachedAnswer | undefined {
     const first = this.byName.get(name);
-    let entry = first;
-    while (entry && entry.variant !== variant) entry = entry.next;
+    const entry = variantIn(first, variant);
     if (!entry) {
       this.misses++;
       return undefined;
@@ -88,8 +87,7 @@ export class AnswerCache {
   }
 
   markInspected(name: string, variant: number, version: number): void {
-    let entry = this.byName.get(name);
-    while (entry && entry.variant !== variant) entry = entry.next;
+    const entry = variantIn(this.byName.get(name), variant);
     if (entry) entry.inspected = version;
   }
 
@@ -122,18 +120,27 @@ export class AnswerCache {
     this.count = 0;
   }
 
-  /** Takes `variant` out of the name's chain; the rest of the chain, which stays filed (or none). */
+  /** Unlinks `variant` from the name's chain; the rest of the chain, which stays filed (or none). */
   private remove(name: string, variant: number): CachedReply | undefined {
-    const first = this.byName.get(name);
-    let kept: CachedReply | undefined;
-    for (let e = first; e; e = e.next) {
-      if (e.variant === variant) this.count--;
-      else kept = { ...e, next: kept };
+    let first = this.byName.get(name);
+    for (let e = first, before: CachedReply | undefined; e; before = e, e = e.next) {
+      if (e.variant !== variant) continue;
+      if (before) before.next = e.next;
+      else first = e.next;
+      this.count--;
+      break;
     }
-    if (kept) this.byName.set(name, kept);
+    if (first) this.byName.set(name, first);
     else this.byName.delete(name);
-    return kept;
+    return first;
   }
+}
+
+/** The entry for `variant` in a name's chain. */
+function variantIn(first: CachedReply | undefined, variant: number): CachedReply | undefined {
+  let entry = first;
+  while (entry && entry.variant !== variant) entry = entry.next;
+  return entry;
 }
 
 /**
