@@ -167,25 +167,27 @@ function hasDottedLabel(msg: Uint8Array, offset: number, end: number): boolean {
   return false;
 }
 
-const ROOT_NAME = Object.freeze({ text: '', end: -1 });
-
 /** Walks the records after the question to find the OPT pseudo-record in the additional section. */
 function readEdns(msg: Uint8Array, start: number, records: number, additional: number): Edns | undefined | string {
   let at = start;
   let edns: Edns | undefined;
   for (let i = 0; i < records; i++) {
     // The OPT record's owner is the root: one zero byte, read without building a name.
-    const root = msg[at] === 0;
-    const owner = root ? ROOT_NAME : readName(msg, at);
-    if (typeof owner === 'string') return `record ${i + 1}: ${owner}`;
-    at = root ? at + 1 : owner.end;
+    let rootOwner = msg[at] === 0;
+    if (rootOwner) at += 1;
+    else {
+      const owner = readName(msg, at);
+      if (typeof owner === 'string') return `record ${i + 1}: ${owner}`;
+      rootOwner = owner.text === '';
+      at = owner.end;
+    }
     if (at + 10 > msg.length) return `record ${i + 1} is cut off`;
     const type = readUint16(msg, at);
     const rdlength = readUint16(msg, at + 8);
     if (at + 10 + rdlength > msg.length) return `record ${i + 1} data is cut off`;
     if (type === TYPE_OPT) {
       const inAdditional = i >= records - additional;
-      if (!inAdditional || owner.text !== '' || edns) return 'misplaced or repeated OPT record';
+      if (!inAdditional || !rootOwner || edns) return 'misplaced or repeated OPT record';
       edns = {
         udpSize: Math.max(512, readUint16(msg, at + 2)),
         version: msg[at + 5]!,
