@@ -34,9 +34,7 @@ export interface DnsServerOptions {
  */
 export class DnsServer {
   private readonly udp: UdpSocket[] = [];
-  private readonly batched: { io: BatchUdp; socket: BatchSocket; open: boolean }[] = [];
-  /** How UDP is read and written: `batched` through the helper, `node` through node:dgram. */
-  readonly udpMode: 'batched' | 'node';
+  private readonly batched: { socket: BatchSocket; open: boolean }[] = [];
   private readonly tcp: Server[] = [];
   private readonly connections = new Set<Socket>();
   private readonly perClient = new Map<string, number>();
@@ -50,7 +48,11 @@ export class DnsServer {
     private readonly options: DnsServerOptions = {},
   ) {
     this.io = options.udp === 'node' ? undefined : batchUdp();
-    this.udpMode = this.io ? 'batched' : 'node';
+  }
+
+  /** How UDP is read and written: `batched` through the helper, `node` through node:dgram. */
+  get udpMode(): 'batched' | 'node' {
+    return this.io ? 'batched' : 'node';
   }
 
   async listen(addresses: readonly Listener[]): Promise<void> {
@@ -77,7 +79,7 @@ export class DnsServer {
     if (this.io) {
       const last = this.batched.pop()!;
       last.open = false;
-      last.io.close(last.socket);
+      this.io.close(last.socket);
     } else this.udp.pop()!.close();
   }
 
@@ -130,7 +132,7 @@ export class DnsServer {
       }
       return replies;
     });
-    const entry = { io, socket, open: true };
+    const entry = { socket, open: true };
     this.batched.push(entry);
     return io.port(socket);
   }
@@ -234,7 +236,7 @@ export class DnsServer {
   async close(): Promise<void> {
     for (const entry of this.batched) {
       entry.open = false;
-      entry.io.close(entry.socket);
+      this.io!.close(entry.socket);
     }
     this.batched.length = 0;
     for (const socket of this.udp) {
