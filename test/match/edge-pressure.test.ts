@@ -6,8 +6,7 @@
 import t from 'tap';
 import '../helpers/quiet.js';
 import { matcherFor } from '../helpers/feeds.js';
-import { freePort, startRedis } from '../helpers/net.js';
-import { RedisStore } from '../../src/store/redis/index.js';
+import { ownRedisStore } from '../helpers/redis-store.js';
 import { setToStoredImage } from '../../src/match/codec.js';
 import { edgeMatcherOf, isEdgeGatewaySection } from '../../src/match/edge/load.js';
 import { parseQuery } from '../../src/match/query.js';
@@ -25,11 +24,7 @@ const full = matcherFor([
 ]);
 
 t.test('a tiny cache under waves of concurrent lookups answers as full', async (t) => {
-  const port = await freePort();
-  await startRedis(t, port);
-  const store = new RedisStore({ url: `redis://127.0.0.1:${port}/0` }, 'pressure:');
-  t.teardown(() => store.close());
-  await store.ready();
+  const { store } = await ownRedisStore(t, 'pressure:');
   await store.save(setToStoredImage(full.set));
   let unconfirmed = 0;
   const image = (await store.load(full.set.meta.version, isEdgeGatewaySection))!;

@@ -7,8 +7,8 @@ import t from 'tap';
 import '../helpers/quiet.js';
 import { defaultGuard, matcherFor } from '../helpers/feeds.js';
 import { feeds, majesticNames, trancoNames } from '../helpers/real-feeds.js';
-import { freePort, startRedis } from '../helpers/net.js';
-import { RedisStore } from '../../src/store/redis/index.js';
+import { ownRedisStore } from '../helpers/redis-store.js';
+import type { RedisStore } from '../../src/store/redis/index.js';
 import { setToStoredImage } from '../../src/match/codec.js';
 import { edgeMatcherOf, isEdgeGatewaySection } from '../../src/match/edge/load.js';
 import type { EdgeMatcher, EdgeOptions } from '../../src/match/edge/matcher.js';
@@ -77,11 +77,7 @@ async function differences(edge: Matcher, asked: Query[]): Promise<unknown[]> {
 }
 
 t.test('edge answers as full over the real feed fixtures', async (t) => {
-  const port = await freePort();
-  await startRedis(t, port);
-  const store = new RedisStore({ url: `redis://127.0.0.1:${port}/0` }, 'edge-test:');
-  t.teardown(() => store.close());
-  await store.ready();
+  const { store } = await ownRedisStore(t, 'edge-test:');
   const started = performance.now();
   await store.save(setToStoredImage(set));
   t.comment(`${set.meta.entries} entries written with their index in ${Math.round(performance.now() - started)} ms`);
@@ -122,11 +118,7 @@ t.test('edge answers as full over the real feed fixtures', async (t) => {
 });
 
 t.test('Redis away: cached answers stand, unconfirmable positives follow the policy, counted', async (t) => {
-  const port = await freePort();
-  const redis = await startRedis(t, port);
-  const store = new RedisStore({ url: `redis://127.0.0.1:${port}/0` }, 'edge-test:');
-  t.teardown(() => store.close());
-  await store.ready();
+  const { store, redis } = await ownRedisStore(t, 'edge-test:');
   await store.save(setToStoredImage(set));
 
   const blockedQueries = queries.filter((q) => q.type === 'domain' && decide(full, q).verdict === 'block');
@@ -160,11 +152,7 @@ t.test('Redis away: cached answers stand, unconfirmable positives follow the pol
 });
 
 t.test('explain finds held networks on edge as on full', async (t) => {
-  const port = await freePort();
-  await startRedis(t, port);
-  const store = new RedisStore({ url: `redis://127.0.0.1:${port}/0` }, 'edge-test:');
-  t.teardown(() => store.close());
-  await store.ready();
+  const { store } = await ownRedisStore(t, 'edge-test:');
   await store.save(setToStoredImage(set));
   const edge = await edgeOver(store);
   const held: string[] = [];

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { RedisStore, VersionGoneError } from '../../src/store/redis/index.js';
 import { Lease } from '../../src/store/redis/lease.js';
 import { freePort, startRedis } from '../helpers/net.js';
+import { ownRedisStore } from '../helpers/redis-store.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const image = (version: number, fill: number) => ({
@@ -85,11 +86,7 @@ t.test('the syncer lease survives an outage and ends only when another syncer ho
 });
 
 t.test('a version superseded moments ago is kept for gateways still on it, up to a bound', async (t) => {
-  const port = await freePort();
-  await startRedis(t, port);
-  const store = new RedisStore({ url: `redis://127.0.0.1:${port}/0` }, 'grace:');
-  t.teardown(() => store.close());
-  await store.ready();
+  const { store } = await ownRedisStore(t, 'grace:');
   const now = Math.floor(Date.now() / 1000);
   for (let v = 1; v <= 12; v++) {
     await store.save({ meta: { version: await store.nextVersion(), createdAt: now }, sections: { a: new Uint8Array([v]) } });
