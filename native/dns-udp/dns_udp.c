@@ -34,6 +34,9 @@ typedef struct {
   napi_ref lengths_ref, ports_ref;
   int32_t *lengths, *ports;
   napi_async_context context;
+  // Closes the socket when its thread ends with it still open: a worker thread's event loop
+  // must hold no handle when it is torn down, or Node aborts the whole process.
+  napi_async_cleanup_hook_handle at_exit;
   // The last client address and its text: resolvers ask from a handful of addresses, so the
   // string is made once and the handler's per-client maps hash it once.
   struct sockaddr_storage last_from;
@@ -227,6 +230,22 @@ static void on_closed(uv_handle_t *handle) {
   free(u);
 }
 
+static void on_closed_at_exit(uv_handle_t *handle) {
+  udp_t *u = handle->data;
+  close(u->fd);
+  napi_remove_async_cleanup_hook(u->at_exit);
+  free(u);
+}
+
+// The environment (a worker thread, or the process) is ending: JavaScript will not run again,
+// so only the handle and the descriptor are let go; the environment frees its references.
+static void close_at_exit(napi_async_cleanup_hook_handle handle, void *data) {
+  udp_t *u = data;
+  u->closing = 1;
+  uv_poll_stop(&u->poll);
+  uv_close((uv_handle_t *)&u->poll, on_closed_at_exit);
+}
+
 static void finalize(napi_env env, void *data, void *hint) {
   // The JavaScript object went away: its socket is (or is now being) closed, nothing else.
 }
@@ -337,6 +356,7 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   napi_create_object(env, &self);
   napi_async_init(env, self, name, &u->context);
   napi_wrap(env, self, u, finalize, NULL, NULL);
+  napi_add_async_cleanup_hook(env, close_at_exit, u, &u->at_exit);
   uv_poll_start(&u->poll, UV_READABLE, on_readable);
   return self;
 }
@@ -387,6 +407,7 @@ static napi_value close_socket(napi_env env, napi_callback_info info) {
   udp_t *u = NULL;
   if (napi_remove_wrap(env, argv[0], (void **)&u) != napi_ok || !u) return NULL;
   u->closing = 1;
+  napi_remove_async_cleanup_hook(u->at_exit);
   uv_poll_stop(&u->poll);
   napi_delete_reference(env, u->on_batch);
   napi_delete_reference(env, u->lengths_ref);
