@@ -126,8 +126,16 @@ for (const [name] of Object.entries(mixes)) {
     `${name.padEnd(12)} sluice ${fmt(s.qps).padStart(8)} qps p99 ${fmt(s.p99, 2)} ms (lost ${s.lost}) | unbound ${fmt(u.qps).padStart(8)} qps p99 ${fmt(u.p99, 2)} ms (lost ${u.lost}) | qps ratio ${fmt(s.qps / u.qps, 2)}`,
   );
 }
-// With DNS workers, the gateway is the main process and its workers together.
-const workerPids = WORKERS > 1 ? execFileSync('pgrep', ['-P', String(sluice.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number) : [];
+// The gateway is the main process and any worker processes together (DNS threads, the
+// default with the batched helper, are inside the main process).
+const children_ = (() => {
+  try {
+    return execFileSync('pgrep', ['-P', String(sluice.pid)], { encoding: 'utf8' });
+  } catch {
+    return ''; // pgrep exits 1 when there are none
+  }
+})();
+const workerPids = children_.trim().split('\n').filter(Boolean).map(Number);
 const sMem = [sluice.pid, ...workerPids].reduce((sum, pid) => sum + rssMiB(pid), 0);
 const uMem = rssMiB(unbound.pid);
 console.log(`memory (RSS): sluice ${fmt(sMem)} MiB, unbound ${fmt(uMem)} MiB, ratio ${fmt(sMem / uMem, 2)} (target <= 0.33)`);

@@ -5,6 +5,8 @@ import type { DnsHit } from '../dns/handler.js';
 import { createEventBus, dnsHitEvent, httpHitEvent } from '../events/index.js';
 import type { ForwardAuthHit } from '../http/context.js';
 import { DnsWorkerPool } from '../dns/workers/pool.js';
+import { DnsThreadPool } from '../dns/workers/threads.js';
+import { batchUdp } from '../dns/batch-udp.js';
 import { buildApp } from '../http/app.js';
 import type { TaxiiSettings } from '../http/routes/taxii.js';
 import { stableUuid } from '../sharing/stix-export.js';
@@ -23,7 +25,7 @@ import { SyncerHost } from '../sync/host.js';
 import { RedisFollower } from '../sync/follower.js';
 import { VersionGoneError, type RedisStore } from '../store/redis/index.js';
 import type { CompiledSet } from '../match/compiled-set.js';
-import { imageToSet } from '../match/codec.js';
+import { imageToSet, shareSet } from '../match/codec.js';
 import { edgeMatcherOf, isEdgeGatewaySection } from '../match/edge/load.js';
 import { isEdgeSection } from '../match/edge/records.js';
 import type { SetImage } from '../store/types.js';
@@ -42,6 +44,8 @@ export interface Gateway {
   dnsPorts: number[];
   /** How DNS reads and writes UDP: `batched` on the helper built at install, `node` without it. */
   dnsUdp: 'batched' | 'node';
+  /** With `dns.workers` above 1: threads sharing one set, or processes holding a copy each. */
+  dnsWorkers?: 'threads' | 'processes';
   httpPort: number;
   holder: MatcherHolder;
   syncer?: SyncerHost;
@@ -66,7 +70,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
 
   const gateway = await startGateway(config, logger, role);
-  logger.info({ dns: gateway.dnsPorts, dns_udp: gateway.dnsUdp, http: gateway.httpPort }, 'listening');
+  logger.info({ dns: gateway.dnsPorts, dns_udp: gateway.dnsUdp, ...(gateway.dnsWorkers ? { dns_workers: gateway.dnsWorkers } : {}), http: gateway.httpPort }, 'listening');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping');
@@ -106,26 +110,41 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
 
   // Everything that can refuse the config is built before the syncer thread exists, so a
   // refusal ends the process instead of leaving a thread behind that keeps it alive.
-  // One process answers DNS itself, or DNS workers share the listeners across cores.
-  const pool = config.dns.workers > 1 ? new DnsWorkerPool(config.file, config.dns.workers, logger.child({ component: 'dns' })) : undefined;
+  // One thread answers DNS; or, with more workers, threads beside it that share its port and
+  // read the same set in shared memory; or, where threads cannot share a UDP port (Node's own
+  // socket), worker processes that each hold a copy.
+  const dnsLogger = logger.child({ component: 'dns' });
+  const useThreads = config.dns.workers > 1 && config.dns.listen.length > 0 && config.dns.udp_io === 'auto' && batchUdp() !== undefined;
+  const threads = useThreads ? new DnsThreadPool(config, config.dns.workers - 1, dnsLogger) : undefined;
+  const pool = config.dns.workers > 1 && !useThreads ? new DnsWorkerPool(config.file, config.dns.workers, dnsLogger) : undefined;
   const dnsStack = pool
     ? undefined
     : buildDnsStack(config, {
         holder,
         metrics,
-        logger: logger.child({ component: 'dns' }),
+        logger: dnsLogger,
+        reusePort: useThreads,
         ...(events ? { onHit: (hit: DnsHit) => events.emit(dnsHitEvent(hit)) } : {}),
       });
   const onSet = (set: CompiledSet) => {
+    // Sets from the syncer thread come shared already; a follower's are copied once here.
+    if (threads) set = shareSet(set);
     holder.swap(new Matcher(set));
     metrics.setLoaded(set.meta.version, set.meta.counts);
     pool?.broadcast(set);
+    threads?.broadcast(set);
   };
   // A gateway of a scale-out follows the versions in Redis; every other role runs the syncer.
   const follower = role === 'gateway' ? followRedis(config, metrics, holder, onSet, logger.child({ component: 'store' })) : undefined;
   const syncer = follower
     ? undefined
-    : new SyncerHost({ config, logger: logger.child({ component: 'sync' }), onSet, onStoreState: (degraded) => metrics.storeDegraded.set(degraded ? 1 : 0) });
+    : new SyncerHost({
+        config,
+        logger: logger.child({ component: 'sync' }),
+        onSet,
+        onStoreState: (degraded) => metrics.storeDegraded.set(degraded ? 1 : 0),
+        shareSets: useThreads,
+      });
   const source = (follower ?? syncer)!;
   // Opened here so stop() can close it: a Redis connection left open keeps the process alive.
   const overrideStore = syncer ? openOverrides(config) : undefined;
@@ -160,7 +179,7 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
       check: config.forward_auth.check,
       trustedProxies: AddressSet.fromCidrs(config.forward_auth.trusted_proxies),
     },
-    ...(pool ? { gatewayMetrics: async () => pool.metricsText(await metrics.registry.getMetricsAsJSON()) } : {}),
+    ...(pool || threads ? { gatewayMetrics: async () => (pool ?? threads)!.metricsText(await metrics.registry.getMetricsAsJSON()) } : {}),
   });
 
   let httpServer: Awaited<ReturnType<typeof listenHttp>> | undefined;
@@ -172,10 +191,12 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
     else {
       await dnsStack!.server.listen(config.dns.listen.map((l) => parseHostPort(l)!));
       dnsPorts = dnsStack!.server.bound.map((b) => b.port);
+      await threads?.start(dnsPorts);
     }
     const { host, port } = parseHostPort(config.http.listen)!;
     httpServer = await listenHttp(http, host, port);
   } catch (err) {
+    await threads?.stop();
     await dnsStack?.close();
     await pool?.stop();
     await source.stop();
@@ -188,6 +209,7 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
   return {
     dnsPorts,
     dnsUdp: pool ? pool.udpMode : dnsStack!.server.udpMode,
+    ...(threads ? { dnsWorkers: 'threads' as const } : pool ? { dnsWorkers: 'processes' as const } : {}),
     httpPort: httpServer.port,
     holder,
     ...(syncer ? { syncer } : {}),
@@ -195,6 +217,7 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
     async stop() {
       await source.stop();
       overrideStore?.close?.();
+      await threads?.stop();
       await dnsStack?.close();
       await pool?.stop();
       if (httpServer) await stopHttp(httpServer.server);

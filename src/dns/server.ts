@@ -26,6 +26,8 @@ export interface DnsServerOptions {
   udp?: 'auto' | 'node';
   /** Share the UDP port with other processes doing the same (DNS workers on the helper). */
   reusePort?: boolean;
+  /** `false` for UDP alone: DNS threads leave TCP to the main thread, which holds the port. */
+  tcp?: boolean;
 }
 
 /**
@@ -59,6 +61,10 @@ export class DnsServer {
     for (const address of addresses) {
       for (let attempt = 1; ; attempt++) {
         const port = await this.listenUdp(address);
+        if (this.options.tcp === false) {
+          this.bound.push({ host: address.host, port });
+          break;
+        }
         try {
           await this.listenTcp({ host: address.host, port });
           this.bound.push({ host: address.host, port });

@@ -89,3 +89,26 @@ function asUint32(bytes: Uint8Array, name: string): Uint32Array {
   if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   return new Uint32Array(bytes.slice().buffer);
 }
+
+/**
+ * The same set with every section in shared memory, so threads answering DNS each read the
+ * one copy instead of holding their own. Sections already shared are kept as they are.
+ */
+export function shareSet(set: CompiledSet): CompiledSet {
+  const image = setToImage(set);
+  const sections: Record<string, Uint8Array> = {};
+  for (const [name, bytes] of Object.entries(image.sections)) {
+    if (bytes.buffer instanceof SharedArrayBuffer) sections[name] = bytes;
+    else {
+      const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+      shared.set(bytes);
+      sections[name] = shared;
+    }
+  }
+  return imageToSet({ meta: image.meta, sections });
+}
+
+/** Whether every section of `set` is in shared memory. */
+export function isShared(set: CompiledSet): boolean {
+  return Object.values(setToImage(set).sections).every((bytes) => bytes.buffer instanceof SharedArrayBuffer);
+}

@@ -16,6 +16,8 @@ export interface SyncerHostOptions {
   logger: Logger;
   onSet: (set: CompiledSet) => void;
   onStoreState?: (degraded: boolean) => void;
+  /** Sets arrive in shared memory (for DNS threads) rather than transferred. */
+  shareSets?: boolean;
 }
 
 /**
@@ -85,7 +87,7 @@ export class SyncerHost {
   }
 
   private spawn(): void {
-    const data: SyncerWorkerData = { config: this.opts.config };
+    const data: SyncerWorkerData = { config: this.opts.config, ...(this.opts.shareSets ? { shareSets: true } : {}) };
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: data });
     this.worker = worker;
     let markLoaded: () => void = () => undefined;

@@ -22,4 +22,6 @@ export type FromSyncer =
 
 export interface SyncerWorkerData {
   config: Config;
+  /** Hand sets over in shared memory, for DNS threads to read (see shareSet). */
+  shareSets?: boolean;
 }

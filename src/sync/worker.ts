@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { closeHttp, useFeedResolvers } from '../feeds/fetch/index.js';
 import { resolverAddresses } from './resolvers.js';
 import { rootLogger, setLogLevel } from '../log.js';
-import { setToImage } from '../match/codec.js';
+import { setToImage, shareSet } from '../match/codec.js';
 import { Metrics } from '../metrics/registry.js';
 import { openStore } from '../store/open.js';
 import { Lease } from '../store/redis/lease.js';
@@ -16,7 +16,7 @@ import { Syncer } from './syncer.js';
  * to the gateway thread whole (transferred, not copied).
  */
 const port = parentPort!;
-const { config } = workerData as SyncerWorkerData;
+const { config, shareSets } = workerData as SyncerWorkerData;
 setLogLevel(config.log.level);
 useFeedResolvers(resolverAddresses(config.dns.upstream));
 
@@ -29,9 +29,11 @@ const syncer = new Syncer({
   metrics,
   logger: rootLogger().child({ component: 'sync' }),
   onSet: (set, handover) => {
-    const image = setToImage(set);
+    // With DNS threads the set goes into shared memory here, so that the copy is made off the
+    // thread that answers queries and every DNS thread then reads that one copy.
+    const image = setToImage(shareSets ? shareSet(set) : set);
     // A set this thread is done with moves without a copy; one it still reads is copied.
-    const buffers = handover ? [...new Set(Object.values(image.sections).map((s) => s.buffer as ArrayBuffer))] : [];
+    const buffers = handover && !shareSets ? [...new Set(Object.values(image.sections).map((s) => s.buffer as ArrayBuffer))] : [];
     send({ type: 'set', meta: image.meta, sections: image.sections }, buffers);
   },
   onStoreState: (failed) => {

@@ -1,5 +1,6 @@
-// DNS across cores: worker processes share the listeners, every one answers from the current
-// set, and /metrics adds up what they all counted.
+// DNS across cores: workers share the listeners, every one answers from the current set, and
+// /metrics adds up what they all counted. On the batched helper they are threads beside the
+// main thread, reading its set in shared memory; on Node's socket, processes of a cluster.
 import t from 'tap';
 import { mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { DnsStub } from '../helpers/dns-stub.js';
 import { dig, digStatus, serve } from '../helpers/cli.js';
 
-// On the batched helper each worker binds its own socket to the port (SO_REUSEPORT); on Node's
+// On the batched helper each thread binds its own socket to the port (SO_REUSEPORT); on Node's
 // socket the cluster shares one. Both must spread queries and keep every worker current.
 for (const udpIo of ['auto', 'node'] as const) t.test(`two DNS workers answer from the same, current set (udp_io ${udpIo})`, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-workers-'));
@@ -28,6 +29,8 @@ for (const udpIo of ['auto', 'node'] as const) t.test(`two DNS workers answer fr
   const gw = await serve(join(dir, 'sluice.yaml'));
   t.teardown(gw.stop);
   t.match(gw.stderr(), new RegExp(`"dns_udp":"${udpIo === 'auto' ? 'batched' : 'node'}"`), 'the listening line says how UDP is read');
+  const threads = udpIo === 'auto';
+  t.match(gw.stderr(), new RegExp(`"dns_workers":"${threads ? 'threads' : 'processes'}"`), 'and what the workers are');
 
   const statuses = async (name: string, n: number) => {
     const out: string[] = [];
@@ -40,6 +43,9 @@ for (const udpIo of ['auto', 'node'] as const) t.test(`two DNS workers answer fr
   };
   t.same(new Set(await statuses('www.bad.example.com', 20)), new Set(['BLOCKED']), 'every answer blocks');
   t.same(new Set(await statuses('ok.example.net', 20)), new Set(['NOERROR']), 'every answer forwards');
+  // TCP stays with the main thread (threads), or the cluster's shared listener (processes).
+  const tcp = await dig(gw.dnsPort, ['+tcp', '+tries=1', 'www.bad.example.com', 'A']);
+  t.ok(tcp.includes('sluice.invalid'), 'TCP blocks too');
 
   // A new set reaches every worker.
   writeFileSync(join(dir, 'list.tmp'), 'bad.example.com\nnew.example.org\n');
@@ -59,7 +65,8 @@ for (const udpIo of ['auto', 'node'] as const) t.test(`two DNS workers answer fr
   t.equal((metrics.match(/^# TYPE sluice_dns_queries_total /gm) ?? []).length, 1, 'one metric family, not one per worker');
   await gw.stop();
   // Each worker logs to its own file; both answered (the kernel spreads datagrams over them).
-  const logged = readdirSync(dir).filter((f) => /^queries\.log\.w\d+$/.test(f));
+  // With threads, the main thread is one of the two and keeps the file without a suffix.
+  const logged = readdirSync(dir).filter((f) => (threads ? /^queries\.log(\.w1)?$/ : /^queries\.log\.w\d+$/).test(f));
   t.equal(logged.length, 2, `a query log per worker (${logged.join(', ')})`);
   const lines = logged.map((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').filter(Boolean).length);
   t.equal(lines.reduce((a, b) => a + b, 0), count('blocked') + count('forwarded'), 'every query was logged by one worker');

@@ -1,10 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from '../../log.js';
 import { setToImage } from '../../match/codec.js';
 import type { CompiledSet } from '../../match/compiled-set.js';
 import type { FromDnsWorker, ToDnsWorker } from './messages.js';
+import { MetricsRequests } from './metrics-requests.js';
 
 /** Wait before a DNS worker that died is started again. */
 const RESTART_DELAY_MS = 1_000;
@@ -19,8 +19,7 @@ export class DnsWorkerPool {
   /** The current set, as announced to workers and as sent to any that cannot read the snapshot. */
   private current: { announce: { type: 'load'; version: number }; image: () => ToDnsWorker } | undefined;
   private stopping = false;
-  private nextId = 1;
-  private readonly pending = new Map<number, (value: unknown[]) => void>();
+  private readonly metrics = new MetricsRequests();
   /** The ports the first worker bound: the others, and any restarted, bind the same. */
   private ports: number[] | undefined;
   /** How the workers read and write UDP, as the first one reported. */
@@ -58,10 +57,7 @@ export class DnsWorkerPool {
         else if (m.type === 'failed') reject(new Error(m.error));
         else if (m.type === 'want') {
           if (this.current && m.version === this.current.announce.version) worker.send(this.current.image());
-        } else if (m.type === 'metrics') {
-          this.pending.get(m.id)?.(m.value);
-          this.pending.delete(m.id);
-        }
+        } else if (m.type === 'metrics') this.metrics.reply(m.id, m.value);
       });
       worker.on('exit', (code) => {
         this.workers.delete(worker);
@@ -92,22 +88,11 @@ export class DnsWorkerPool {
   }
 
   /** The workers' gateway metrics summed with `own` (the primary's), in the text format. */
-  async metricsText(own: unknown[]): Promise<string> {
-    const replies = await Promise.all(
-      [...this.workers].map(
-        (w) =>
-          new Promise<unknown[]>((resolve) => {
-            const id = this.nextId++;
-            const timer = setTimeout(() => resolve([]), 2_000);
-            this.pending.set(id, (value) => {
-              clearTimeout(timer);
-              resolve(value);
-            });
-            w.send({ type: 'metrics', id } satisfies ToDnsWorker);
-          }),
-      ),
+  metricsText(own: unknown[]): Promise<string> {
+    return this.metrics.sum(
+      own,
+      [...this.workers].map((w) => (id: number) => w.send({ type: 'metrics', id } satisfies ToDnsWorker)),
     );
-    return AggregatorRegistry.aggregate([own, ...replies] as never).metrics();
   }
 
   async stop(): Promise<void> {
