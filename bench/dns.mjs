@@ -3,6 +3,7 @@
 // p99 latency and resident memory of each, and the sluice/Unbound ratios.
 //
 // Usage: npm run build && node bench/dns.mjs [--size 1000000] [--seconds 10] [--workers 1] [--udp-io auto|node]
+//        [--unbound-threads 1]   (Unbound's own default is one thread)
 // Needs dnsperf and unbound (Debian packages). Everything listens on 127.0.0.1 only.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ const arg = (name, fallback) => {
 const SIZE = arg('size', 1_000_000);
 const SECONDS = arg('seconds', 10);
 const WORKERS = arg('workers', 1);
+const UNBOUND_THREADS = arg('unbound-threads', 1);
 const UDP_IO = process.argv.includes('--udp-io') ? process.argv[process.argv.indexOf('--udp-io') + 1] : 'auto';
 const ALLOWED_NAMES = 2000;
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
@@ -91,7 +93,7 @@ writeFileSync(join(dir, 'unbound.conf'), [
   'server:',
   `  interface: 127.0.0.1@${unboundPort}`, `  port: ${unboundPort}`, '  do-ip6: no', '  do-daemonize: no', '  chroot: ""', '  username: ""',
   `  directory: "${dir}"`, '  pidfile: ""', '  use-syslog: no', '  verbosity: 0', '  access-control: 127.0.0.0/8 allow',
-  '  do-not-query-localhost: no', '  module-config: "respip iterator"',
+  '  do-not-query-localhost: no', '  module-config: "respip iterator"', `  num-threads: ${UNBOUND_THREADS}`,
   'rpz:', '  name: "rpz.test."', `  zonefile: "${join(dir, 'rpz.zone')}"`,
   'forward-zone:', '  name: "."', `  forward-addr: 127.0.0.1@${upstreamPort}`,
   'remote-control:', '  control-enable: no',
@@ -99,7 +101,7 @@ writeFileSync(join(dir, 'unbound.conf'), [
 const unbound = spawn('unbound', ['-d', '-c', join(dir, 'unbound.conf')], { stdio: 'ignore' });
 children.push(unbound);
 const unboundLoad = await waitFor('unbound to load the zone', () => dig(unboundPort, listed[1]).includes('NXDOMAIN'), 600_000, 250);
-console.log(`loaded: sluice in ${fmt(sluiceLoad / 1000, 1)} s, unbound in ${fmt(unboundLoad / 1000, 1)} s`);
+console.log(`loaded: sluice (dns.workers: ${WORKERS}) in ${fmt(sluiceLoad / 1000, 1)} s, unbound (num-threads: ${UNBOUND_THREADS}) in ${fmt(unboundLoad / 1000, 1)} s`);
 
 // ---- dnsperf: qps from its summary, p99 from per-query latencies (-v)
 function dnsperf(port, file) {
