@@ -1,6 +1,6 @@
 // Scale-out on a real Redis (a redis-server this test starts on a free loopback port): one
-// syncer writes versions, three gateways serve them (two full, one edge that keeps only the
-// Bloom filter), a change reaches all within a second, and a gateway that loses Redis keeps
+// syncer writes versions, three gateways serve them (two full, one of them with two DNS
+// threads, and one edge that keeps only the Bloom filter), a change reaches all within a second, and a gateway that loses Redis keeps
 // answering from the version it holds.
 import t from 'tap';
 import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -44,12 +44,15 @@ t.test('one syncer, three gateways, one Redis', async (t) => {
     edgeConfig,
     readFileSync(config, 'utf8').replace('prefix: "sluice-test:" }', 'prefix: "sluice-test:", gateway: { memory: edge, cache_size: 1000 } }'),
   );
+  // A full gateway with DNS threads: a set read from Redis goes into shared memory for both.
+  const threadedConfig = join(dir, 'threaded.yaml');
+  writeFileSync(threadedConfig, readFileSync(config, 'utf8').replace(`upstream: ["127.0.0.1:${upstream.port}"] }`, `upstream: ["127.0.0.1:${upstream.port}"], workers: 2 }`));
   const syncer = await serve(config, 20_000, ['--role', 'syncer']);
   t.teardown(syncer.stop);
   t.same(syncer.dnsPort, undefined, 'a syncer answers no DNS');
   const gateways = [
     await serve(config, 20_000, ['--role', 'gateway']),
-    await serve(config, 20_000, ['--role', 'gateway']),
+    await serve(threadedConfig, 20_000, ['--role', 'gateway']),
     await serve(edgeConfig, 20_000, ['--role', 'gateway']),
   ];
   const edge = gateways[2]!;
@@ -86,6 +89,11 @@ t.test('one syncer, three gateways, one Redis', async (t) => {
     await sleep(20);
   }
   t.ok(delay < 1000, `all three gateways serve the new version ${Math.round(delay)} ms after it was written`);
+  const threaded = gateways[1]!;
+  if (threaded.stderr().includes('"dns_workers":"threads"')) {
+    const answers = await Promise.all(Array.from({ length: 12 }, () => blocks(threaded, 'second.example.org')));
+    t.same(answers, Array(12).fill(true), 'every DNS thread of the threaded gateway has it');
+  } else t.match(threaded.stderr(), /"dns_workers":"processes"/, 'without the helper, the threaded gateway runs worker processes');
 
   // Redis goes away in the middle of a steady, bounded load (3 clients, 90 queries in all, over
   // the three gateways): the gateways keep answering from what they hold.
