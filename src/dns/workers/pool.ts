@@ -10,9 +10,10 @@ import { MetricsRequests } from './metrics-requests.js';
 const RESTART_DELAY_MS = 1_000;
 
 /**
- * DNS worker processes, one per core asked for (`dns.workers`). The primary keeps the syncer
- * and HTTP; every new set goes to every worker, and a worker that dies is replaced and given
- * the current set before it answers.
+ * DNS worker processes, one per core asked for (`dns.workers`), where workers cannot be threads
+ * (see DnsThreadPool): on Node's UDP socket, which only a cluster shares between workers. The
+ * primary keeps the syncer and HTTP; every new set goes to every worker, and a worker that
+ * dies is replaced and given the current set before it answers.
  */
 export class DnsWorkerPool {
   private readonly workers = new Set<Worker>();
