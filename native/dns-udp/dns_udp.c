@@ -5,6 +5,7 @@
 // to remove that. Everything DNS (parsing, matching, answers) stays in JavaScript.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -267,7 +268,8 @@ static napi_value typed(napi_env env, int32_t **data, napi_ref *ref) {
   return array;
 }
 
-// open(host, port, reusePort, onBatch(buffer, lengths, ports, addresses, count) => replies)
+// open(host, port, group, onBatch(buffer, lengths, ports, addresses, count) => replies): group is
+// how many sockets share the port (SO_REUSEPORT), 1 for a socket that binds it alone.
 static napi_value open_socket(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4], self;
@@ -275,14 +277,15 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
   size_t host_len;
   int32_t port;
-  bool reuse_port;
+  int32_t group;
   napi_valuetype kind;
   if (argc < 4 || napi_get_value_string_latin1(env, argv[0], host, sizeof host, &host_len) != napi_ok ||
-      napi_get_value_int32(env, argv[1], &port) != napi_ok || napi_get_value_bool(env, argv[2], &reuse_port) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &port) != napi_ok || napi_get_value_int32(env, argv[2], &group) != napi_ok ||
       napi_typeof(env, argv[3], &kind) != napi_ok || kind != napi_function) {
-    napi_throw_type_error(env, NULL, "open(host, port, reusePort, onBatch)");
+    napi_throw_type_error(env, NULL, "open(host, port, group, onBatch)");
     return NULL;
   }
+  int reuse_port = group > 1;
   int family = strchr(host, ':') ? AF_INET6 : AF_INET;
   struct sockaddr_storage address;
   socklen_t address_len;
@@ -329,6 +332,20 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     close(fd);
     throw_errno(env, "bind", host, port, err);
     return NULL;
+  }
+  // The kernel would pick a socket of the group by a hash of the client's address and port, so
+  // a few busy clients (a resolver in front, a load generator) can land mostly on one worker
+  // while the others idle. Each datagram goes to a socket picked at random instead: DNS over
+  // UDP keeps no state between datagrams. An index past the sockets open (a worker being
+  // restarted) falls back to the hash. Without this (an old kernel) the hash still works.
+  if (reuse_port) {
+    struct sock_filter pick[] = {
+        {BPF_LD | BPF_W | BPF_ABS, 0, 0, SKF_AD_OFF + SKF_AD_RANDOM},
+        {BPF_ALU | BPF_MOD | BPF_K, 0, 0, (uint32_t)group},
+        {BPF_RET | BPF_A, 0, 0, 0},
+    };
+    struct sock_fprog program = {sizeof pick / sizeof pick[0], pick};
+    setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program);
   }
   udp_t *u = calloc(1, sizeof(udp_t));
   if (!u) {

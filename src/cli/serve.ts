@@ -123,7 +123,7 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
         holder,
         metrics,
         logger: dnsLogger,
-        reusePort: useThreads,
+        udpSharers: useThreads ? config.dns.workers : 1,
         ...(events ? { onHit: (hit: DnsHit) => events.emit(dnsHitEvent(hit)) } : {}),
       });
   const onSet = (set: CompiledSet) => {

@@ -7,11 +7,12 @@ import { createRequire } from 'node:module';
  */
 export interface BatchUdp {
   /**
-   * Binds `host:port` and calls `onBatch` with the datagrams that arrived together: one buffer
+   * Binds `host:port`, alone (`group` 1) or as one of `group` sockets sharing it, each datagram
+   * going to one of them at random, and calls `onBatch` with the datagrams that arrived together: one buffer
    * holding them back to back, their lengths, and the clients' ports and addresses. Entry i of
    * the array it returns is sent to client i when it is a Buffer.
    */
-  open(host: string, port: number, reusePort: boolean, onBatch: OnBatch): BatchSocket;
+  open(host: string, port: number, group: number, onBatch: OnBatch): BatchSocket;
   port(socket: BatchSocket): number;
   /** A reply that was not ready within its batch. */
   send(socket: BatchSocket, reply: Buffer, port: number, address: string): void;

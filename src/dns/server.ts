@@ -24,8 +24,11 @@ export interface Listener {
 export interface DnsServerOptions {
   /** `auto` takes the batched helper where it was built; `node` always uses Node's UDP socket. */
   udp?: 'auto' | 'node';
-  /** Share the UDP port with other processes doing the same (DNS workers on the helper). */
-  reusePort?: boolean;
+  /**
+   * How many DNS workers share the UDP port on the helper (SO_REUSEPORT), this one included;
+   * 1 or unset binds it alone.
+   */
+  udpSharers?: number;
   /** `false` for UDP alone: DNS threads leave TCP to the main thread, which holds the port. */
   tcp?: boolean;
 }
@@ -121,7 +124,7 @@ export class DnsServer {
     // (IPv4 unless the host is an IPv6 address), so a config that started before still does.
     const host = isIP(address.host) ? address.host : (await lookup(address.host, { family: 4 })).address;
     const replies: (Buffer | undefined)[] = [];
-    const socket = io.open(host, address.port, this.options.reusePort ?? false, (data, lengths, ports, clients, count) => {
+    const socket = io.open(host, address.port, this.options.udpSharers ?? 1, (data, lengths, ports, clients, count) => {
       replies.length = count;
       let offset = 0;
       for (let i = 0; i < count; i++) {

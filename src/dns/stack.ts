@@ -25,12 +25,12 @@ export interface DnsStack {
 /**
  * The DNS side of a gateway as the config describes it: forwarder, cache, limits, query log,
  * handler and listeners (not yet listening). The same in the main thread and in each DNS
- * worker (thread or process); `logSuffix` keeps workers' query logs apart, `reusePort` lets
+ * worker (thread or process); `logSuffix` keeps workers' query logs apart, `udpSharers` lets
  * workers each bind the UDP port on the batched helper, and `tcp: false` leaves TCP to another.
  */
 export function buildDnsStack(
   config: Config,
-  deps: { holder: MatcherHolder; metrics: Metrics; logger: Logger; onHit?: (hit: DnsHit) => void; logSuffix?: string; reusePort?: boolean; tcp?: boolean },
+  deps: { holder: MatcherHolder; metrics: Metrics; logger: Logger; onHit?: (hit: DnsHit) => void; logSuffix?: string; udpSharers?: number; tcp?: boolean },
 ): DnsStack {
   const { metrics } = deps;
   const forwarder = new Forwarder(
@@ -62,7 +62,7 @@ export function buildDnsStack(
     ...(deps.onHit ? { onHit: deps.onHit } : {}),
     clientLabels: config.dns.client_metrics,
   });
-  const server = new DnsServer(handler, deps.logger, { udp: config.dns.udp_io, reusePort: deps.reusePort ?? false, tcp: deps.tcp ?? true });
+  const server = new DnsServer(handler, deps.logger, { udp: config.dns.udp_io, udpSharers: deps.udpSharers ?? 1, tcp: deps.tcp ?? true });
   return {
     server,
     handler,

@@ -79,7 +79,7 @@ for (const udp of ['node', 'auto'] as const) {
     const real = batchUdp();
     if (udp === 'auto') t.ok(real, 'the batched helper is built');
     const steeredIo: BatchUdp | undefined = real && {
-      open: (host, port, reuse, onBatch) => real.open(host, steer(port), reuse, onBatch),
+      open: (host, port, group, onBatch) => real.open(host, steer(port), group, onBatch),
       port: (socket) => real.port(socket),
       send: (socket, reply, port, address) => real.send(socket, reply, port, address),
       close: (socket) => real.close(socket),

@@ -3,6 +3,7 @@
 // when stopped.
 import t from 'tap';
 import { createSocket } from 'node:dgram';
+import dnsPacket from 'dns-packet';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ t.test('DNS threads answer from the main thread\'s set, in place, and come back 
   const config = parseConfig(
     [
       `data_dir: ${join(dir, 'data')}`,
-      `dns: { listen: ["127.0.0.1:0"], upstream: ["127.0.0.1:${upstream.port}"], cache_size: 0, query_log: { path: ${join(dir, 'queries.log')} } }`,
+      `dns: { listen: ["127.0.0.1:0"], upstream: ["127.0.0.1:${upstream.port}"], workers: 2, cache_size: 0, query_log: { path: ${join(dir, 'queries.log')} } }`,
     ].join('\n'),
     join(dir, 'sluice.yaml'),
   );
@@ -69,6 +70,25 @@ t.test('DNS threads answer from the main thread\'s set, in place, and come back 
   const logged = () => [1, 2].map((w) => readFileSync(join(dir, `queries.log.w${w}`), 'utf8').trim().split('\n').length);
   await sleep(300);
   t.ok(logged().every((n) => n > 0), `both threads answered (${logged().join(' and ')})`);
+
+  // One client on one source port: the kernel's hash would send all of it to one thread; each
+  // datagram goes to a thread at random instead, so a busy resolver in front loads both.
+  const before1 = logged();
+  const client = createSocket('udp4');
+  await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', resolve));
+  let replies = 0;
+  client.on('message', () => replies++);
+  const query = dnsPacket.encode({ type: 'query', id: 1, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name: 'www.bad.example.com' }] });
+  for (let i = 0; i < 60; i++) {
+    client.send(query, port, '127.0.0.1');
+    await sleep(2);
+  }
+  for (let i = 0; i < 50 && replies < 60; i++) await sleep(20);
+  client.close();
+  t.equal(replies, 60, 'every query from the one client was answered');
+  await sleep(300);
+  const spread = logged().map((n, i) => n - before1[i]!);
+  t.ok(spread.every((n) => n >= 10), `one client's queries reached both threads (${spread.join(' and ')})`);
 
   // Marking the entry allowed in the main thread's memory changes what the threads answer:
   // they read that memory, not a copy of it.
@@ -108,7 +128,7 @@ t.test('a thread that ends with its helper socket open does not take the process
     [
       "const { parentPort } = require('node:worker_threads');",
       `const io = require(${JSON.stringify(helper)});`,
-      "const s = io.open('127.0.0.1', 0, true, () => []);",
+      "const s = io.open('127.0.0.1', 0, 2, () => []);",
       'parentPort.postMessage(io.port(s));',
     ].join('\n'),
   );

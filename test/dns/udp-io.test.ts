@@ -163,7 +163,7 @@ t.test('batched: shared-port sockets on port 0 never land on a port another one 
   // With SO_REUSEPORT alone the kernel may hand out a port a same-user SO_REUSEPORT socket
   // already holds (seen: 67 of 2,000); the helper takes its port with an exclusive probe.
   const io = batchUdp()!;
-  const sockets = Array.from({ length: 500 }, () => io.open('127.0.0.1', 0, true, () => []));
+  const sockets = Array.from({ length: 500 }, () => io.open('127.0.0.1', 0, 2, () => []));
   t.teardown(() => sockets.forEach((s) => io.close(s)));
   const ports = sockets.map((s) => io.port(s));
   t.equal(new Set(ports).size, ports.length, `${ports.length} sockets, ${new Set(ports).size} ports`);

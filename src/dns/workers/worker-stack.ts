@@ -47,7 +47,7 @@ export function startDnsWorker(opts: {
     metrics,
     logger,
     logSuffix: `.w${opts.id}`,
-    reusePort: true,
+    udpSharers: config.dns.workers,
     tcp: opts.tcp,
     ...(events ? { onHit: (hit: DnsHit) => events.emit(dnsHitEvent(hit)) } : {}),
   });
