@@ -21,10 +21,8 @@ export class DnsWorkerPool {
   private current: { announce: { type: 'load'; version: number }; image: () => ToDnsWorker } | undefined;
   private stopping = false;
   private readonly metrics = new MetricsRequests();
-  /** The ports the first worker bound: the others, and any restarted, bind the same. */
-  private ports: number[] | undefined;
-  /** How the workers read and write UDP, as the first one reported. */
-  udpMode: 'batched' | 'node' = 'node';
+  /** Processes read and write UDP through Node's socket, which the cluster shares. */
+  readonly udpMode = 'node';
 
   constructor(
     private readonly configFile: string,
@@ -33,26 +31,23 @@ export class DnsWorkerPool {
   ) {}
 
   /**
-   * Starts the workers; resolves with the ports they share once all listen. The first one
-   * listens alone, so that a port 0 in the config becomes one port that all the others bind
-   * (each its own UDP socket on the batched helper; one shared by the cluster otherwise).
+   * Starts the workers; resolves with the ports they share once all listen (the cluster hands
+   * every worker the same sockets, so a port 0 in the config is one port for all).
    */
   async start(): Promise<number[]> {
     cluster.setupPrimary({ exec: fileURLToPath(new URL('./process.js', import.meta.url)), serialization: 'advanced' });
-    this.ports = await this.fork();
-    await Promise.all(Array.from({ length: this.count - 1 }, () => this.fork()));
-    return this.ports;
+    const [ports] = await Promise.all(Array.from({ length: this.count }, () => this.fork()));
+    return ports!;
   }
 
   private fork(): Promise<number[]> {
-    const worker = cluster.fork({ SLUICE_CONFIG: this.configFile, ...(this.ports ? { SLUICE_DNS_PORTS: this.ports.join(',') } : {}) });
+    const worker = cluster.fork({ SLUICE_CONFIG: this.configFile });
     this.workers.add(worker);
     return new Promise((resolve, reject) => {
       worker.on('message', (m: FromDnsWorker) => {
         if (m.type === 'hello') {
           if (this.current) worker.send(this.current.announce);
         } else if (m.type === 'listening') {
-          if (!this.ports) this.udpMode = m.udpMode;
           resolve(m.ports);
         }
         else if (m.type === 'failed') reject(new Error(m.error));
