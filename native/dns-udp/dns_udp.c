@@ -168,6 +168,13 @@ static void send_replies(udp_t *u, napi_value replies, int n) {
   }
 }
 
+// JavaScript can no longer run here (the thread is being terminated or is ending): read no
+// more; the cleanup hook closes the socket. Datagrams already read are lost with the thread.
+static void stop_reading(udp_t *u) {
+  u->closing = 1;
+  uv_poll_stop(&u->poll);
+}
+
 static void on_readable(uv_poll_t *poll, int status, int events) {
   udp_t *u = poll->data;
   napi_env env = u->env;
@@ -186,7 +193,10 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
     if (n <= 0) return;
 
     napi_handle_scope scope;
-    napi_open_handle_scope(env, &scope);
+    if (napi_open_handle_scope(env, &scope) != napi_ok) {
+      stop_reading(u);
+      return;
+    }
     size_t total = 0;
     for (int i = 0; i < n; i++) {
       if (u->in[i].msg_hdr.msg_flags & MSG_TRUNC) u->in[i].msg_len = 0;
@@ -195,8 +205,12 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
     // A fresh buffer per batch: a query that waits on an upstream keeps its bytes.
     void *data;
     napi_value buffer, addresses, callback, global, result;
-    napi_create_buffer(env, total ? total : 1, &data, &buffer);
-    napi_create_array_with_length(env, n, &addresses);
+    if (napi_create_buffer(env, total ? total : 1, &data, &buffer) != napi_ok ||
+        napi_create_array_with_length(env, n, &addresses) != napi_ok) {
+      napi_close_handle_scope(env, scope);
+      stop_reading(u);
+      return;
+    }
     size_t offset = 0;
     for (int i = 0; i < n; i++) {
       memcpy((unsigned char *)data + offset, u->slots[i], u->in[i].msg_len);
@@ -216,9 +230,14 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
     napi_status status_call = napi_make_callback(env, u->context, global, callback, 5, argv, &result);
     if (status_call == napi_ok) {
       if (!u->closing) send_replies(u, result, n);
-    } else {
+    } else if (status_call == napi_pending_exception) {
+      // The handler threw: an uncaught exception, as anywhere else in the thread.
       napi_value error;
       if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+    } else {
+      napi_close_handle_scope(env, scope);
+      stop_reading(u);
+      return;
     }
     napi_close_handle_scope(env, scope);
     if (n < BATCH) return;

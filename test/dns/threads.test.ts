@@ -144,5 +144,29 @@ t.test('a thread that ends with its helper socket open does not take the process
       t.equal(code, 3, 'the thread exited with its own code');
     }
   }
+  // Ended while datagrams arrive and its handler is busy: the helper must stop reading once
+  // JavaScript can no longer run, instead of handing the batch to a thread that is gone.
+  writeFileSync(
+    join(dir, 'busy.cjs'),
+    [
+      "const { parentPort } = require('node:worker_threads');",
+      `const io = require(${JSON.stringify(helper)});`,
+      'const s = io.open(\'127.0.0.1\', 0, 1, () => { let x = 0; for (let i = 0; i < 20000; i++) x += i; return []; });',
+      'parentPort.postMessage(io.port(s));',
+    ].join('\n'),
+  );
+  for (let round = 0; round < 15; round++) {
+    const w = new Worker(join(dir, 'busy.cjs'));
+    const port = await new Promise<number>((resolve) => w.once('message', resolve));
+    const flood = createSocket('udp4');
+    let sent = 0;
+    const timer = setInterval(() => {
+      for (let i = 0; i < 200 && sent < 20_000; i++, sent++) flood.send(Buffer.alloc(30), port, '127.0.0.1');
+    }, 1);
+    await sleep(50 + round * 5);
+    await w.terminate();
+    clearInterval(timer);
+    flood.close();
+  }
   t.pass('the process is still here');
 });
