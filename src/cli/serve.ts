@@ -6,6 +6,7 @@ import { createEventBus, dnsHitEvent, httpHitEvent } from '../events/index.js';
 import type { ForwardAuthHit } from '../http/context.js';
 import { DnsWorkerPool } from '../dns/workers/pool.js';
 import { DnsThreadPool } from '../dns/workers/threads.js';
+import { holdSharedSet } from '../dns/workers/shared-sets.js';
 import { batchUdp } from '../dns/batch-udp.js';
 import { buildApp } from '../http/app.js';
 import type { TaxiiSettings } from '../http/routes/taxii.js';
@@ -128,7 +129,10 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
       });
   const onSet = (set: CompiledSet) => {
     // Sets from the syncer thread come shared already; a follower's are copied once here.
-    if (threads) set = shareSet(set);
+    if (threads) {
+      set = shareSet(set);
+      holdSharedSet(set);
+    }
     holder.swap(new Matcher(set));
     metrics.setLoaded(set.meta.version, set.meta.counts);
     pool?.broadcast(set);

@@ -17,6 +17,11 @@ export interface BatchUdp {
   /** A reply that was not ready within its batch. */
   send(socket: BatchSocket, reply: Buffer, port: number, address: string): void;
   close(socket: BatchSocket): void;
+  /**
+   * Tells this thread's garbage collector that `change` bytes it cannot see were taken (or,
+   * negative, let go); returns the thread's new total. See holdSharedSet.
+   */
+  externalMemory(change: number): number;
 }
 
 export type OnBatch = (data: Buffer, lengths: Int32Array, ports: Int32Array, addresses: string[], count: number) => (Buffer | undefined)[];

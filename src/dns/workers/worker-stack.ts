@@ -8,6 +8,7 @@ import { Metrics } from '../../metrics/registry.js';
 import type { DnsHit } from '../handler.js';
 import { buildDnsStack, type DnsStack } from '../stack.js';
 import type { FromDnsWorker, ToDnsWorker } from './messages.js';
+import { holdSharedSet } from './shared-sets.js';
 
 export interface DnsWorker {
   stack: DnsStack;
@@ -58,7 +59,9 @@ export function startDnsWorker(opts: {
       switch (m.type) {
         case 'set':
           try {
-            holder.swap(new Matcher(imageToSet(m)));
+            const set = imageToSet(m);
+            holdSharedSet(set);
+            holder.swap(new Matcher(set));
           } catch (err) {
             logger.error({ err: (err as Error).message }, 'cannot load the set sent by the main side; keeping the current one');
           }
