@@ -115,9 +115,11 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
   // read the same set in shared memory; or, where threads cannot share a UDP port (Node's own
   // socket), worker processes that each hold a copy.
   const dnsLogger = logger.child({ component: 'dns' });
-  const useThreads = config.dns.workers > 1 && config.dns.listen.length > 0 && config.dns.udp_io === 'auto' && batchUdp() !== undefined;
+  // Workers only where DNS listens at all (a syncer, or `dns.listen: []`, answers none).
+  const workers = config.dns.listen.length > 0 && config.dns.workers > 1;
+  const useThreads = workers && config.dns.udp_io === 'auto' && batchUdp() !== undefined;
   const threads = useThreads ? new DnsThreadPool(config, config.dns.workers - 1, dnsLogger) : undefined;
-  const pool = config.dns.workers > 1 && !useThreads ? new DnsWorkerPool(config.file, config.dns.workers, dnsLogger) : undefined;
+  const pool = workers && !useThreads ? new DnsWorkerPool(config.file, config.dns.workers, dnsLogger) : undefined;
   const dnsStack = pool
     ? undefined
     : buildDnsStack(config, {
@@ -191,7 +193,7 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
   try {
     // The saved set is published before any socket opens, so no query sees an empty gateway.
     await source.loadLocal();
-    if (pool) dnsPorts = config.dns.listen.length ? await pool.start() : [];
+    if (pool) dnsPorts = await pool.start();
     else {
       await dnsStack!.server.listen(config.dns.listen.map((l) => parseHostPort(l)!));
       dnsPorts = dnsStack!.server.bound.map((b) => b.port);

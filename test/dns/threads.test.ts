@@ -98,6 +98,9 @@ t.test('DNS threads answer from the main thread\'s set, in place, and come back 
   t.same(await answers(10), new Set(['BLOCKED']), 'and its undoing');
 
   // A thread that dies is replaced and answers from the current set before anything else.
+  const blockedCount = async () => Number(/^sluice_dns_queries_total\{action="blocked"\} (\d+)/m.exec(await pool.metricsText([]))?.[1] ?? 0);
+  const countedBefore = await blockedCount();
+  t.ok(countedBefore >= 60, `the threads' blocked queries are summed (${countedBefore})`);
   const [first] = pool.running;
   await first!.terminate();
   for (let i = 0; i < 80 && !(pool.running.length === 2 && !pool.running.includes(first!)); i++) await sleep(100);
@@ -107,6 +110,8 @@ t.test('DNS threads answer from the main thread\'s set, in place, and come back 
   t.same(await answers(30), new Set(['BLOCKED']), 'every answer still blocks');
   await sleep(300);
   t.ok(logged()[0]! > before, `the new thread answered too (${before} then ${logged().join(' and ')})`);
+  const countedAfter = await blockedCount();
+  t.ok(countedAfter >= countedBefore + 30, `what the dead thread counted stays in the sum (${countedBefore}, then ${countedAfter})`);
 
   // Stopped threads close their sockets: the port can be bound alone again.
   await pool.stop();

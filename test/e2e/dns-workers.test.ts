@@ -63,6 +63,7 @@ for (const udpIo of ['auto', 'node'] as const) t.test(`two DNS workers answer fr
   t.ok(count('blocked') >= 30, `blocked queries of all workers are counted (${count('blocked')})`);
   t.ok(count('forwarded') >= 20, `forwarded queries of all workers are counted (${count('forwarded')})`);
   t.equal((metrics.match(/^# TYPE sluice_dns_queries_total /gm) ?? []).length, 1, 'one metric family, not one per worker');
+  t.match(metrics, /^sluice_process_start_time_seconds \d+/m, "the main process's own metrics are all there");
   await gw.stop();
   // Each worker logs to its own file; both answered (the kernel spreads datagrams over them).
   // With threads, the main thread is one of the two and keeps the file without a suffix.
@@ -71,4 +72,21 @@ for (const udpIo of ['auto', 'node'] as const) t.test(`two DNS workers answer fr
   const lines = logged.map((f) => readFileSync(join(dir, f), 'utf8').trim().split('\n').filter(Boolean).length);
   t.equal(lines.reduce((a, b) => a + b, 0), count('blocked') + count('forwarded'), 'every query was logged by one worker');
   t.ok(lines.every((n) => n > 0), `both workers answered (${lines.join(' and ')} queries)`);
+});
+
+t.test('no DNS workers start where DNS listens nowhere', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-workers-none-'));
+  writeFileSync(join(dir, 'list.txt'), 'bad.example.com\n');
+  writeFileSync(
+    join(dir, 'sluice.yaml'),
+    ['data_dir: ./data', 'dns: { listen: [], upstream: ["127.0.0.1:9"], workers: 2 }', 'http: { listen: "127.0.0.1:0" }', 'feeds:', '  - { name: local, url: ./list.txt, format: text }'].join('\n'),
+  );
+  const gw = await serve(join(dir, 'sluice.yaml'));
+  t.teardown(gw.stop);
+  const line = gw.stderr().split('\n').find((l) => l.includes('"msg":"listening"')) ?? '';
+  t.match(line, /"dns":\[\]/, 'no DNS port');
+  t.notMatch(line, /dns_workers/, 'and no workers named');
+  for (let i = 0; i < 100 && (await fetch(`http://127.0.0.1:${gw.httpPort}/readyz`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  const verdict = (await (await fetch(`http://127.0.0.1:${gw.httpPort}/v1/verdict?domain=bad.example.com`)).json()) as { verdict: string };
+  t.equal(verdict.verdict, 'block', 'HTTP still answers from the set');
 });

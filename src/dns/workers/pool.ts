@@ -57,6 +57,7 @@ export class DnsWorkerPool {
       });
       worker.on('exit', (code) => {
         this.workers.delete(worker);
+        this.metrics.departed(worker);
         reject(new Error(`dns worker exited with ${code}`));
         if (this.stopping) return;
         this.logger.error({ code }, 'dns worker exited; starting another');
@@ -87,7 +88,7 @@ export class DnsWorkerPool {
   metricsText(own: unknown[]): Promise<string> {
     return this.metrics.sum(
       own,
-      [...this.workers].map((w) => (id: number) => w.send({ type: 'metrics', id } satisfies ToDnsWorker)),
+      [...this.workers].map((w) => ({ worker: w, ask: (id: number) => w.send({ type: 'metrics', id } satisfies ToDnsWorker) })),
     );
   }
 

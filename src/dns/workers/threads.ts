@@ -55,6 +55,7 @@ export class DnsThreadPool {
       thread.on('exit', (code) => {
         this.threads.delete(thread);
         this.listening.delete(thread);
+        this.metrics.departed(thread);
         reject(new Error(`dns thread exited with ${code}`));
         if (this.stopping) return;
         this.logger.error({ code, worker: id }, 'dns thread exited; starting another');
@@ -81,7 +82,7 @@ export class DnsThreadPool {
   metricsText(own: unknown[]): Promise<string> {
     return this.metrics.sum(
       own,
-      [...this.threads].map((t) => (id: number) => t.postMessage({ type: 'metrics', id } satisfies ToDnsWorker)),
+      [...this.threads].map((t) => ({ worker: t, ask: (id: number) => t.postMessage({ type: 'metrics', id } satisfies ToDnsWorker) })),
     );
   }
 
