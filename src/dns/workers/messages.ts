@@ -9,6 +9,8 @@ export type ToDnsWorker =
   /** Load version `version` from the snapshot in data_dir, where the syncer wrote it (processes). */
   | { type: 'load'; version: number }
   | { type: 'metrics'; id: number }
+  /** Answered with a pong while the worker's event loop turns (threads). */
+  | { type: 'ping' }
   | { type: 'stop' };
 
 /** DNS worker → main side. */
@@ -18,6 +20,7 @@ export type FromDnsWorker =
   | { type: 'listening'; ports: number[]; udpMode: 'batched' | 'node' }
   | { type: 'failed'; error: string }
   | { type: 'metrics'; id: number; value: unknown[] }
+  | { type: 'pong' }
   /** The snapshot did not hold that version: send the set itself. */
   | { type: 'want'; version: number };
 

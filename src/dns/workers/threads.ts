@@ -10,6 +10,13 @@ import { MetricsRequests } from './metrics-requests.js';
 const RESTART_DELAY_MS = 1_000;
 /** How long a stopping thread may take to close its sockets before it is terminated. */
 const STOP_TIMEOUT_MS = 5_000;
+/** How often each thread is asked whether its event loop still turns. */
+const PING_MS = 1_000;
+/**
+ * A thread that has not answered for this long is stuck (a loop that never yields): it is
+ * terminated and replaced, since the kernel goes on giving its socket a share of the queries.
+ */
+const STUCK_MS = 5_000;
 
 /**
  * DNS threads beside the main thread, which answers DNS itself and keeps TCP, HTTP and the
@@ -25,6 +32,9 @@ export class DnsThreadPool {
   private ports: number[] = [];
   private stopping = false;
   private readonly metrics = new MetricsRequests();
+  /** When each listening thread last answered a ping. */
+  private readonly alive = new Map<Worker, { id: number; seen: number }>();
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: Config,
@@ -36,6 +46,18 @@ export class DnsThreadPool {
   async start(ports: number[]): Promise<void> {
     this.ports = ports;
     await Promise.all(Array.from({ length: this.count }, (_, i) => this.spawn(i + 1)));
+    this.watchdog = setInterval(() => this.checkAlive(), PING_MS).unref();
+  }
+
+  private checkAlive(): void {
+    const now = Date.now();
+    for (const [thread, { id, seen }] of this.alive) {
+      if (now - seen > STUCK_MS) {
+        this.alive.delete(thread);
+        this.logger.error({ worker: id, silent_ms: now - seen }, 'dns thread stopped answering; replacing it');
+        void thread.terminate();
+      } else thread.postMessage({ type: 'ping' } satisfies ToDnsWorker);
+    }
   }
 
   private spawn(id: number): Promise<void> {
@@ -46,7 +68,11 @@ export class DnsThreadPool {
       thread.on('message', (m: FromDnsWorker) => {
         if (m.type === 'listening') {
           this.listening.add(thread);
+          this.alive.set(thread, { id, seen: Date.now() });
           resolve();
+        } else if (m.type === 'pong') {
+          const entry = this.alive.get(thread);
+          if (entry) entry.seen = Date.now();
         }
         else if (m.type === 'failed') reject(new Error(m.error));
         else if (m.type === 'metrics') this.metrics.reply(m.id, m.value);
@@ -55,6 +81,7 @@ export class DnsThreadPool {
       thread.on('exit', (code) => {
         this.threads.delete(thread);
         this.listening.delete(thread);
+        this.alive.delete(thread);
         this.metrics.departed(thread);
         reject(new Error(`dns thread exited with ${code}`));
         if (this.stopping) return;
@@ -88,6 +115,7 @@ export class DnsThreadPool {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.watchdog);
     await Promise.all(
       [...this.threads].map(
         (t) =>

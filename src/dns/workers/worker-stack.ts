@@ -75,6 +75,9 @@ export function startDnsWorker(opts: {
             .then(() => events?.close())
             .finally(opts.exit);
           return;
+        case 'ping':
+          opts.send({ type: 'pong' });
+          return;
         case 'load':
           return;
       }
