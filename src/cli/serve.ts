@@ -99,15 +99,7 @@ export async function startGateway(config: Config, logger: Logger, role: Role = 
   // A syncer answers no DNS: it fetches and writes versions for the gateways.
   if (role === 'syncer') config = { ...config, dns: { ...config.dns, listen: [] } };
   // Can refuse the config; opens nothing yet (sinks connect on their first send).
-  const events = createEventBus(
-    config.events,
-    {
-      onSent: (sink, n) => metrics.eventsSent.inc({ sink }, n),
-      onDrop: (sink, n) => metrics.eventsDropped.inc({ sink }, n),
-      onError: (sink) => metrics.eventsErrors.inc({ sink }),
-    },
-    logger.child({ component: 'events' }),
-  );
+  const events = createEventBus(config.events, metrics.eventCounts, logger.child({ component: 'events' }));
 
   // Everything that can refuse the config is built before the syncer thread exists, so a
   // refusal ends the process instead of leaving a thread behind that keeps it alive.

@@ -165,6 +165,13 @@ export class Metrics {
     registers: [this.gatewayRegistry],
   });
 
+  /** The event bus's reports (createEventBus callbacks), counted in the three metrics above. */
+  readonly eventCounts = {
+    onSent: (sink: string, n: number) => this.eventsSent.inc({ sink }, n),
+    onDrop: (sink: string, n: number) => this.eventsDropped.inc({ sink }, n),
+    onError: (sink: string) => this.eventsErrors.inc({ sink }),
+  };
+
   readonly quarantined = new Gauge({
     name: 'sluice_quarantined_indicators',
     help: 'Listed values a guard keeps out of enforcement, by feed and guard',

@@ -34,15 +34,7 @@ export function startDnsWorker(opts: {
   const { config, logger } = opts;
   const metrics = new Metrics({ part: 'gateway' });
   const holder = new MatcherHolder();
-  const events = createEventBus(
-    config.events,
-    {
-      onSent: (sink, n) => metrics.eventsSent.inc({ sink }, n),
-      onDrop: (sink, n) => metrics.eventsDropped.inc({ sink }, n),
-      onError: (sink) => metrics.eventsErrors.inc({ sink }),
-    },
-    logger.child({ component: 'events' }),
-  );
+  const events = createEventBus(config.events, metrics.eventCounts, logger.child({ component: 'events' }));
   const stack = buildDnsStack(config, {
     holder,
     metrics,
