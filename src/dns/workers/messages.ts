@@ -17,7 +17,7 @@ export type ToDnsWorker =
 export type FromDnsWorker =
   /** Sent once the worker listens for messages: messages sent before that would be lost. */
   | { type: 'hello' }
-  | { type: 'listening'; ports: number[]; udpMode: 'batched' | 'node' }
+  | { type: 'listening'; ports: number[] }
   | { type: 'failed'; error: string }
   | { type: 'metrics'; id: number; value: unknown[] }
   | { type: 'pong' }

@@ -44,7 +44,7 @@ async function loadSnapshot(version: number): Promise<void> {
 const { server } = worker.stack;
 send({ type: 'hello' });
 server.listen(config.dns.listen.map((l) => parseHostPort(l)!)).then(
-  () => send({ type: 'listening', ports: server.bound.map((b) => b.port), udpMode: server.udpMode }),
+  () => send({ type: 'listening', ports: server.bound.map((b) => b.port) }),
   (err: Error) => {
     send({ type: 'failed', error: err.message });
     process.exit(1);

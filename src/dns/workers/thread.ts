@@ -23,7 +23,7 @@ port.on('message', (m: ToDnsWorker) => worker.onMessage(m));
 
 const { server } = worker.stack;
 server.listen(config.dns.listen.map((l, i) => ({ ...parseHostPort(l)!, port: ports[i]! }))).then(
-  () => send({ type: 'listening', ports: server.bound.map((b) => b.port), udpMode: server.udpMode }),
+  () => send({ type: 'listening', ports: server.bound.map((b) => b.port) }),
   (err: Error) => {
     send({ type: 'failed', error: err.message });
     process.exit(1);
