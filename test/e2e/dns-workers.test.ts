@@ -1,7 +1,7 @@
 // DNS across cores: workers share the listeners, every one answers from the current set, and
 // /metrics adds up what they all counted. On the batched helper they are threads beside the
 // main thread, reading its set in shared memory; on Node's socket, processes of a cluster.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { batchUdp } from '../../src/dns/batch-udp.js';
@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import { DnsStub } from '../helpers/dns-stub.js';
 import { dig, digStatus, serve } from '../helpers/cli.js';
 
-// On the batched helper each thread binds its own socket to the port (SO_REUSEPORT); on Node's
-// socket the cluster shares one. Both must spread queries and keep every worker current.
-for (const udpIo of ['auto', 'node'] as const) t.test(`two DNS workers answer from the same, current set (udp_io ${udpIo})`, async (t) => {
+/**
+ * A folder with a one-name local feed, a stub upstream answering ok.example.net, and a config
+ * whose dns section is `dns(upstreamPort)`; returns the folder.
+ */
+async function workspace(t: Test, dns: (upstream: number) => string, feed = ''): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-workers-'));
   writeFileSync(join(dir, 'list.txt'), 'bad.example.com\n');
   const upstream = new DnsStub({ 'ok.example.net': { A: '192.0.2.10' } });
@@ -20,13 +22,18 @@ for (const udpIo of ['auto', 'node'] as const) t.test(`two DNS workers answer fr
   t.teardown(() => upstream.stop());
   writeFileSync(
     join(dir, 'sluice.yaml'),
-    [
-      'data_dir: ./data',
-      `dns: { listen: ["127.0.0.1:0"], upstream: ["127.0.0.1:${upstream.port}"], workers: 2, udp_io: ${udpIo}, cache_size: 0, query_log: { path: ./queries.log } }`,
-      'http: { listen: "127.0.0.1:0" }',
-      'feeds:',
-      '  - { name: local, url: ./list.txt, format: text, interval: 1s }',
-    ].join('\n'),
+    ['data_dir: ./data', `dns: ${dns(upstream.port)}`, 'http: { listen: "127.0.0.1:0" }', 'feeds:', `  - { name: local, url: ./list.txt, format: text${feed} }`].join('\n'),
+  );
+  return dir;
+}
+
+// On the batched helper each thread binds its own socket to the port (SO_REUSEPORT); on Node's
+// socket the cluster shares one. Both must spread queries and keep every worker current.
+for (const udpIo of ['auto', 'node'] as const) t.test(`two DNS workers answer from the same, current set (udp_io ${udpIo})`, async (t) => {
+  const dir = await workspace(
+    t,
+    (upstream) => `{ listen: ["127.0.0.1:0"], upstream: ["127.0.0.1:${upstream}"], workers: 2, udp_io: ${udpIo}, cache_size: 0, query_log: { path: ./queries.log } }`,
+    ', interval: 1s',
   );
   const gw = await serve(join(dir, 'sluice.yaml'));
   t.teardown(gw.stop);
@@ -77,12 +84,7 @@ for (const udpIo of ['auto', 'node'] as const) t.test(`two DNS workers answer fr
 });
 
 t.test('no DNS workers start where DNS listens nowhere', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-workers-none-'));
-  writeFileSync(join(dir, 'list.txt'), 'bad.example.com\n');
-  writeFileSync(
-    join(dir, 'sluice.yaml'),
-    ['data_dir: ./data', 'dns: { listen: [], upstream: ["127.0.0.1:9"], workers: 2 }', 'http: { listen: "127.0.0.1:0" }', 'feeds:', '  - { name: local, url: ./list.txt, format: text }'].join('\n'),
-  );
+  const dir = await workspace(t, (upstream) => `{ listen: [], upstream: ["127.0.0.1:${upstream}"], workers: 2 }`);
   const gw = await serve(join(dir, 'sluice.yaml'));
   t.teardown(gw.stop);
   const line = gw.stderr().split('\n').find((l) => l.includes('"msg":"listening"')) ?? '';
@@ -94,15 +96,7 @@ t.test('no DNS workers start where DNS listens nowhere', async (t) => {
 });
 
 t.test('a DNS thread stuck in a loop is replaced, and queries stop going unanswered', { skip: batchUdp() ? false : 'the batched UDP helper is not built' }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-workers-stuck-'));
-  writeFileSync(join(dir, 'list.txt'), 'bad.example.com\n');
-  const upstream = new DnsStub({ 'ok.example.net': { A: '192.0.2.10' } });
-  await upstream.start();
-  t.teardown(() => upstream.stop());
-  writeFileSync(
-    join(dir, 'sluice.yaml'),
-    ['data_dir: ./data', `dns: { listen: ["127.0.0.1:0"], upstream: ["127.0.0.1:${upstream.port}"], workers: 2 }`, 'http: { listen: "127.0.0.1:0" }', 'feeds:', '  - { name: local, url: ./list.txt, format: text }'].join('\n'),
-  );
+  const dir = await workspace(t, (upstream) => `{ listen: ["127.0.0.1:0"], upstream: ["127.0.0.1:${upstream}"], workers: 2 }`);
   const saved = { ...process.env };
   Object.assign(process.env, {
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${pathToFileURL(fileURLToPath(new URL('../helpers/stuck-dns-thread.mjs', import.meta.url))).href}`,
