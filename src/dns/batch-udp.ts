@@ -8,9 +8,9 @@ import { createRequire } from 'node:module';
 export interface BatchUdp {
   /**
    * Binds `host:port`, alone (`group` 1) or as one of `group` sockets sharing it, each datagram
-   * going to one of them at random, and calls `onBatch` with the datagrams that arrived together: one buffer
-   * holding them back to back, their lengths, and the clients' ports and addresses. Entry i of
-   * the array it returns is sent to client i when it is a Buffer.
+   * going to one of them at random. Calls `onBatch` with the datagrams that arrived together:
+   * one buffer holding them back to back, their lengths, and the clients' ports and addresses.
+   * Entry i of the array it returns is sent to client i when it is a Buffer.
    */
   open(host: string, port: number, group: number, onBatch: OnBatch): BatchSocket;
   port(socket: BatchSocket): number;
